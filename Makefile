@@ -1,0 +1,44 @@
+# Thin front door: every target is a line or two; CI calls the same ones.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
+SCENARIOS := $(sort $(basename $(notdir $(wildcard scenarios/*.yaml))))
+
+.PHONY: help venv demo test test-fast bench ui regression report keys list validate clean $(SCENARIOS)
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+	@echo "scenarios:      $(SCENARIOS)"
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null && $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP)  ## create .venv and install requirements.txt
+
+demo: $(STAMP)  ## run the primary-killed scenario (about 1 minute) and print the report's path
+	$(PY) -m scenarios run primary-killed
+
+test: $(STAMP)  ## the whole test suite, end-to-end runs included
+	$(PY) -m pytest
+
+test-fast: $(STAMP)  ## the suite without the slow end-to-end runs
+	$(PY) -m pytest -m "not slow"
+
+list: $(STAMP)  ## the shipped scenarios
+	@$(PY) -m scenarios list
+
+validate: $(STAMP)  ## check every scenario file without starting anything
+	$(PY) -m scenarios validate
+
+report: $(STAMP)  ## rebuild a run's report: make report RUN=results/...
+	@test -n "$(RUN)" || { echo "usage: make report RUN=results/<run folder>" >&2; exit 2; }
+	$(PY) -m reports build $(RUN)
+
+$(SCENARIOS): $(STAMP)
+	$(PY) -m scenarios run $@
+
+clean:  ## remove .venv and results/
+	rm -rf $(VENV) results
