@@ -1,0 +1,27 @@
+"""``python -m origins``: run one fake origin (data port + control port) until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+from gevent import monkey
+
+# Patch before anything else imports socket/threading/time, so sleeps and Events cooperate.
+monkey.patch_all()
+
+import sys  # noqa: E402
+
+from origins.errors import UsageError  # noqa: E402
+from origins.run import serve  # noqa: E402
+from origins.cli import parse_args  # noqa: E402
+
+
+def main(argv: list[str]) -> int:
+    try:
+        config = parse_args(argv)
+    except UsageError as exc:
+        print(f"python -m origins: {exc}", file=sys.stderr)
+        return 2
+    return serve(config)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,75 @@
+"""Command line of ``python -m origins``, parsed into a validated :class:`OriginConfig`."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from dataclasses import dataclass
+from typing import NoReturn, Sequence
+
+from origins.errors import UsageError
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class OriginConfig:
+    """Everything one origin process needs to start."""
+
+    origin_id: str
+    listen: tuple[str, int]
+    control: tuple[str, int]
+    token: str | None = None
+    ready_file: str | None = None
+    max_age: int = 3600
+
+
+def parse_address(value: str, flag: str) -> tuple[str, int]:
+    """``HOST:PORT``, ``:PORT`` or ``PORT``; the host defaults to 127.0.0.1."""
+    host, sep, port_text = value.rpartition(":")
+    if not sep:
+        host, port_text = "", value
+    host = host.strip("[]") or "127.0.0.1"
+    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        raise UsageError(f"{flag}: expected HOST:PORT with PORT 0..65535, got {value!r}")
+    return host, int(port_text)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m origins",
+        description="A fake origin: serves deterministic content on --listen and takes "
+        "chaos faults (status, latency, hang, refuse, reset, truncate, bandwidth, "
+        "slow-headers, flap) on the --control API.",
+    )
+    parser.add_argument("--id", required=True, metavar="NAME", help="origin name, sent as X-Origin-Id")
+    parser.add_argument("--listen", required=True, metavar="HOST:PORT", help="data address HOST:PORT (port 0: any)")
+    parser.add_argument("--control", required=True, metavar="HOST:PORT", help="control API address HOST:PORT")
+    parser.add_argument("--token", metavar="T", help="require 'Authorization: Bearer TOKEN' on the control API")
+    parser.add_argument("--ready-file", metavar="PATH", help="write the ready JSON here once listening")
+    parser.add_argument("--max-age", default="3600", metavar="S", help="max-age of /static objects in seconds (default 3600)")
+    return parser
+
+
+def parse_args(argv: Sequence[str]) -> OriginConfig:
+    """Parse and validate; raises :class:`UsageError` with one line naming the flag."""
+    args = build_parser().parse_args(list(argv))
+    if not _ID.match(args.id):
+        raise UsageError(f"--id: expected 1-64 letters, digits, '.', '_', '-', got {args.id!r}")
+    if not args.max_age.isdigit():
+        raise UsageError(f"--max-age: expected a whole number of seconds >= 0, got {args.max_age!r}")
+    if args.token is not None and (not args.token or not args.token.isprintable() or " " in args.token):
+        raise UsageError("--token: expected a non-empty token without spaces")
+    return OriginConfig(
+        origin_id=args.id,
+        listen=parse_address(args.listen, "--listen"),
+        control=parse_address(args.control, "--control"),
+        token=args.token,
+        ready_file=args.ready_file,
+        max_age=int(args.max_age),
+    )

@@ -1,0 +1,80 @@
+"""Assemble and run one origin process: store, stats, apps, listeners, ready file, signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+import gevent
+from gevent.event import Event
+
+from origins.chaos import ChaosMiddleware
+from origins.cli import OriginConfig
+from origins.control_app import create_control_app
+from origins.data_app import create_data_app
+from origins.server import DataListener, control_server
+from origins.stats import Stats
+from origins.store import FaultStore
+
+
+def write_ready_file(path: str, payload: dict[str, object]) -> None:
+    """Atomically: write PATH.tmp, then rename over PATH."""
+    tmp = Path(f"{path}.tmp")
+    tmp.write_text(json.dumps(payload))
+    os.replace(tmp, path)
+
+
+def format_address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def serve(config: OriginConfig) -> int:
+    """Serve until SIGTERM or SIGINT; returns the exit code (0 on a clean stop)."""
+    store = FaultStore()
+    stats = Stats()
+    data_app = ChaosMiddleware(
+        create_data_app(config.origin_id, config.max_age), config.origin_id, store, stats,
+        sleep=gevent.sleep,
+    )
+    data = DataListener(*config.listen, data_app)
+    try:
+        data.open()
+        control = control_server(
+            *config.control, create_control_app(config.origin_id, store, stats, config.token)
+        )
+    except OSError as exc:
+        data.close()
+        print(f"python -m origins: cannot listen: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    store.on_change(lambda: data.set_refused(store.refused()))
+
+    stopping = Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        gevent.signal_handler(sig, stopping.set)
+
+    ready = {
+        "id": config.origin_id,
+        "pid": os.getpid(),
+        "listen": format_address(data.host, data.port),
+        "control": format_address(*control.address[:2]),
+    }
+    if config.ready_file:
+        try:
+            write_ready_file(config.ready_file, ready)
+        except OSError as exc:
+            print(f"python -m origins: --ready-file {config.ready_file}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+    print(f"READY {json.dumps(ready)}", flush=True)
+
+    stopping.wait()
+    # Stop accepting, release hanging requests, close idle connections; the rest of the
+    # in-flight handlers get a short grace, well inside the 2 s the contract allows.
+    control.close()
+    data.close()
+    store.release_all()
+    gevent.sleep(0.05)
+    control.stop(timeout=0.5)
+    return 0

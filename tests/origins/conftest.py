@@ -1,0 +1,71 @@
+"""Fixtures: real origin processes on ephemeral loopback ports, reset after every test."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+import requests
+
+from origins.client import OriginControl
+from scenarios.procs import Child, python_module_argv, start
+
+TOKEN = "test-token"
+
+
+class Origin:
+    """A running origin process with its data base URL and control client."""
+
+    def __init__(self, child: Child, token: str | None = None) -> None:
+        self.child = child
+        self.listen = child.ready["listen"]
+        self.url = f"http://{self.listen}"
+        self.control_url = f"http://{child.ready['control']}"
+        self.control = OriginControl(self.control_url, token=token)
+        self.port = int(self.listen.rsplit(":", 1)[1])
+
+    def get(self, path: str, **kwargs: object) -> requests.Response:
+        kwargs.setdefault("timeout", 10)
+        return requests.get(self.url + path, **kwargs)  # type: ignore[arg-type]
+
+
+def start_origin(name: str, *extra: str) -> Child:
+    argv = python_module_argv("origins", "--id", name, "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0", *extra)
+    return start(name, argv)
+
+
+@pytest.fixture(scope="session")
+def origin() -> Iterator[Origin]:
+    child = start_origin("primary")
+    try:
+        yield Origin(child)
+    finally:
+        child.stop()
+
+
+@pytest.fixture(scope="session")
+def secondary() -> Iterator[Origin]:
+    child = start_origin("secondary", "--max-age", "60")
+    try:
+        yield Origin(child)
+    finally:
+        child.stop()
+
+
+@pytest.fixture(scope="session")
+def guarded() -> Iterator[Origin]:
+    """An origin whose control API needs a bearer token."""
+    child = start_origin("guarded", "--token", TOKEN)
+    try:
+        yield Origin(child, token=TOKEN)
+    finally:
+        child.stop()
+
+
+@pytest.fixture(autouse=True)
+def _reset_faults(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test starts and ends with healthy origins (as Toxiproxy's /reset)."""
+    yield
+    for name in ("origin", "secondary", "guarded"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).control.reset()
