@@ -1,0 +1,68 @@
+"""Build the report of a run folder: summary.json, plots/*.png and report.html."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from reports import edgelog, failover, html, metrics, plots, thresholds
+from reports.errors import ThresholdError
+from reports.load import Run, read_run
+
+
+def summarize(run: Run) -> dict[str, Any]:
+    """Every metric of the run as a JSON-ready dict (``expect`` and ``passed`` included)."""
+    frame = run.requests
+    probe, viewers = metrics.streams(frame)
+    summary: dict[str, Any] = {
+        "scenario": run.settings.name,
+        "status": run.status,
+        **metrics.overview(frame, run.duration_s),
+        "phases": metrics.phases(frame, run.faults, run.duration_s),
+        "probe": probe,
+        "viewers": viewers,
+        "faults": failover.fault_metrics(frame, run.faults, run.duration_s,
+                                         run.settings.success_ratio, run.settings.error_grace_s),
+        "edge_log": edgelog.cross_check(run.path / "edge-access.log", frame),
+    }
+    summary["expect"] = check_expect(summary, run.settings.expect)
+    summary["passed"] = all(row["passed"] for row in summary["expect"])
+    return summary
+
+
+def check_expect(summary: dict[str, Any], expect: dict[str, Any]) -> list[dict[str, Any]]:
+    """Evaluate each threshold; one with bad syntax fails with its parse error as reason."""
+    rows = []
+    for metric, condition in expect.items():
+        try:
+            parsed = thresholds.parse_expect({metric: condition})
+        except ThresholdError as exc:
+            rows.append({"metric": str(metric), "condition": str(condition), "value": None,
+                         "passed": False, "reason": str(exc)})
+            continue
+        rows.extend(thresholds.evaluate(summary, parsed))
+    return rows
+
+
+def build_report(run_dir: Path) -> dict[str, Any]:
+    """Read ``run_dir``, write summary.json, plots/*.png and report.html there; return the summary.
+
+    Raises :class:`reports.errors.RunFolderError` when ``run_dir`` is not a readable run folder.
+    """
+    run_dir = Path(run_dir)
+    run = read_run(run_dir)
+    summary = summarize(run)
+    failover_s = {f["id"]: f["time_to_failover_s"] for f in summary["faults"]}
+    images = plots.render_all(run, failover_s, run_dir / "plots")
+    _write(run_dir / "summary.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
+    events = [{**e, "t": round(float(e["ts"]) - run.load_start_ts, 3)} for e in run.events]
+    _write(run_dir / "report.html", html.render(summary, images, events, run.settings.text))
+    return summary
+
+
+def _write(path: Path, text: str) -> None:
+    """Write atomically, so a reader never sees half a file."""
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(text, encoding="utf-8")
+    temp.replace(path)

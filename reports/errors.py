@@ -1,0 +1,22 @@
+"""Errors the report builder raises on bad input.
+
+    ReportError             anything the user can fix; the CLI prints it as one line
+     +-- RunFolderError     the run folder is missing, or a file in it cannot be read
+     +-- ThresholdError     an ``expect`` entry has bad syntax (also a ``ValueError``)
+
+Bugs are not wrapped: they stay loud.
+"""
+
+from __future__ import annotations
+
+
+class ReportError(Exception):
+    """A problem with the input of a report, stated in one line."""
+
+
+class RunFolderError(ReportError):
+    """The run folder, or one of its files, cannot be read."""
+
+
+class ThresholdError(ReportError, ValueError):
+    """An ``expect`` metric path or condition has bad syntax."""
