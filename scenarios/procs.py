@@ -138,6 +138,11 @@ def start(
                     + (f":\n{child.log_tail()}" if child.log_tail() else "")
                 )
             time.sleep(0.02)
+    except BaseException:
+        # Interrupted while waiting (Ctrl-C, SIGTERM turned into an exception): the caller
+        # never gets a handle on this child, so it must not outlive this call.
+        stop(child)
+        raise
     finally:
         ready_file.unlink(missing_ok=True)
 

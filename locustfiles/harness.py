@@ -1,0 +1,87 @@
+"""The harness's locustfile: ``locust -f locustfiles/harness.py --host http://EDGE``.
+
+User classes: ``Viewer`` and ``Probe`` (see :mod:`locustfiles.users`).
+
+Extra arguments (also shown in the web UI):
+
+``--requests-csv PATH``   append every request to PATH (``requests.csv`` columns), flushed
+                          at least once a second and when the test stops.
+``--probe-interval-ms N`` the probe's tick (default 100).
+``--catalogue-size N``    how many ``/static/`` objects viewers pick from (default 200).
+``--ready-file PATH``     written (``{"pid": ..., "ts": ...}``) when the load starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from locust import events
+
+try:
+    from locustfiles.request_log import RequestLog
+    from locustfiles.users import DEFAULT_CATALOGUE_SIZE, DEFAULT_PROBE_INTERVAL_MS, Probe, Viewer
+except ModuleNotFoundError:  # run as a plain file, with the repository not on sys.path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from locustfiles.request_log import RequestLog
+    from locustfiles.users import DEFAULT_CATALOGUE_SIZE, DEFAULT_PROBE_INTERVAL_MS, Probe, Viewer
+
+__all__ = ["Probe", "Viewer"]
+
+MIN_PROBE_INTERVAL_MS = 10  # 100 probes a second at most: the probe is a gauge, not load
+
+
+def _int_at_least(minimum: int) -> Any:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is below the minimum {minimum}")
+        return value
+
+    return parse
+
+
+@events.init_command_line_parser.add_listener
+def _add_arguments(parser: Any) -> None:
+    parser.add_argument("--requests-csv", type=str, default="",
+                        help="Append every request to this CSV (one row per request)")
+    parser.add_argument("--probe-interval-ms", type=_int_at_least(MIN_PROBE_INTERVAL_MS),
+                        default=DEFAULT_PROBE_INTERVAL_MS,
+                        help="Probe user: one GET /api/probe every N ms (open model)")
+    parser.add_argument("--catalogue-size", type=_int_at_least(1), default=DEFAULT_CATALOGUE_SIZE,
+                        help="Viewer: number of /static/ objects (Zipf popularity)")
+    parser.add_argument("--ready-file", type=str, default="",
+                        help="Write {pid, ts} JSON here when the load starts")
+
+
+@events.init.add_listener
+def _on_init(environment: Any, **_kwargs: Any) -> None:
+    options = environment.parsed_options
+    path = getattr(options, "requests_csv", "") if options is not None else ""
+    if not path:
+        return
+    request_log = RequestLog(Path(path))
+    environment.events.request.add_listener(request_log.on_request)
+    environment.events.test_stop.add_listener(lambda **_kw: request_log.flush())
+    environment.events.quitting.add_listener(lambda **_kw: request_log.close())
+    request_log.start_flusher()
+
+
+@events.test_start.add_listener
+def _on_test_start(environment: Any, **_kwargs: Any) -> None:
+    options = environment.parsed_options
+    path = getattr(options, "ready_file", "") if options is not None else ""
+    if not path:
+        return
+    ready = Path(path)
+    tmp = ready.with_name(ready.name + ".tmp")
+    tmp.write_text(json.dumps({"pid": os.getpid(), "ts": time.time()}))
+    os.replace(tmp, ready)

@@ -1,0 +1,93 @@
+"""The simulated viewers.
+
+* :class:`Viewer` - a closed-model browser: Zipf-popular objects under ``/static/`` and
+  about 10 % uncacheable ``/api/`` calls, at most 10 requests a second per user.
+* :class:`Probe` - exactly one per run, open model: one ``GET /api/probe`` per tick on a
+  fixed grid, each in its own greenlet, so a hung request never delays the next tick. It
+  gives failover measurements a fixed time resolution whatever the viewer load does.
+
+Request names group by kind (``/static/[obj]``, ``/api/[x]``, ``/api/probe``) so Locust's
+statistics stay readable; the per-request log records the same names.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+import gevent
+from gevent.pool import Group
+from locust import constant, constant_throughput, task
+from locust.contrib.fasthttp import FastHttpUser
+
+from locustfiles.catalogue import catalogue
+
+VIEWER_MAX_RPS = 10  # per user: a bound on load, not a target
+DEFAULT_CATALOGUE_SIZE = 200
+DEFAULT_PROBE_INTERVAL_MS = 100
+
+
+def _option(user: Any, name: str, default: Any) -> Any:
+    options = getattr(user.environment, "parsed_options", None)
+    value = getattr(options, name, None)
+    return default if value is None else value
+
+
+class _HarnessUser(FastHttpUser):
+    abstract = True
+    # A hung origin makes the edge wait for its read timeout (seconds), never minutes.
+    network_timeout = 10.0
+    connection_timeout = 5.0
+
+    def context(self) -> dict[str, Any]:
+        # The request log reads the user kind from here (one row column).
+        return {"user": type(self).__name__}
+
+
+class Viewer(_HarnessUser):
+    """A viewer browsing the catalogue (``--catalogue-size`` objects, Zipf popularity)."""
+
+    wait_time = constant_throughput(VIEWER_MAX_RPS)
+
+    def on_start(self) -> None:
+        self.rng = random.Random()
+        self.catalogue = catalogue(int(_option(self, "catalogue_size", DEFAULT_CATALOGUE_SIZE)))
+
+    @task(9)
+    def static_object(self) -> None:
+        self.client.get(self.catalogue.pick(self.rng), name="/static/[obj]")
+
+    @task(1)
+    def api_call(self) -> None:
+        self.client.get(f"/api/item-{self.rng.randrange(1000)}", name="/api/[x]")
+
+
+class Probe(_HarnessUser):
+    """One ``GET /api/probe`` every ``--probe-interval-ms``, whatever the last one is doing."""
+
+    fixed_count = 1
+    wait_time = constant(0)
+    # Ticks overlap while the edge waits on a dead origin: allow that many connections.
+    concurrency = 64
+
+    def on_start(self) -> None:
+        self.in_flight = Group()
+
+    def on_stop(self) -> None:
+        self.in_flight.kill(block=False)
+
+    @task
+    def ticks(self) -> None:
+        interval = int(_option(self, "probe_interval_ms", DEFAULT_PROBE_INTERVAL_MS)) / 1000.0
+        start = time.monotonic()
+        tick = 0
+        while True:  # ends when Locust stops the user (run time is bounded by -t)
+            self.in_flight.spawn(self.probe_once)
+            # Ticks sit on a fixed grid from `start` (no drift); a tick missed because the
+            # process was starved is skipped rather than fired late in a burst.
+            tick = max(tick + 1, int((time.monotonic() - start) / interval) + 1)
+            gevent.sleep(max(0.0, start + tick * interval - time.monotonic()))
+
+    def probe_once(self) -> None:
+        self.client.get("/api/probe", name="/api/probe")

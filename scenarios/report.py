@@ -1,0 +1,54 @@
+"""After a run: build the report from the run folder and print its headline numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+
+def _fmt(value: Any, unit: str = "", digits: int = 3) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}{unit}"
+    return f"{value}{unit}"
+
+
+def summary_lines(summary: dict[str, Any], run_dir: Path) -> list[str]:
+    """The short summary printed after a run (pure)."""
+    latency = summary.get("latency_ms") or {}
+    lines = [
+        f"requests {summary.get('requests')} | hit ratio {_fmt(summary.get('hit_ratio'))} | "
+        f"latency p50 {_fmt(latency.get('p50'), ' ms')} p95 {_fmt(latency.get('p95'), ' ms')} "
+        f"p99 {_fmt(latency.get('p99'), ' ms')} | errors {summary.get('errors')}",
+    ]
+    for fault in summary.get("faults") or []:
+        lines.append(
+            f"fault {fault.get('id')} {fault.get('kind')} on {fault.get('target')}"
+            f"{' (' + str(fault['detail']) + ')' if fault.get('detail') else ''}: "
+            f"time to failover "
+            f"{_fmt(fault.get('time_to_failover_s'), ' s')}, errors during the fault {fault.get('errors')}")
+    for row in summary.get("expect") or []:
+        mark = "PASS" if row.get("passed") else "FAIL"
+        reason = f" ({row['reason']})" if row.get("reason") else ""
+        lines.append(f"  {mark} {row.get('metric')} {row.get('condition')}: value {_fmt(row.get('value'))}{reason}")
+    lines.append(f"report: {run_dir / 'report.html'}")
+    return lines
+
+
+def build_and_summarize(run_dir: Path, say: Callable[[str], None]) -> bool | None:
+    """Build the report; print the summary. Returns whether every expectation held (None: no report)."""
+    try:
+        from reports.build import build_report
+        from reports.errors import ReportError
+    except ImportError as exc:
+        say(f"report not built: {exc}")
+        return None
+    try:
+        summary = build_report(run_dir)
+    except ReportError as exc:
+        say(f"report not built: {exc}")
+        return False
+    for line in summary_lines(summary, run_dir):
+        say(line)
+    return bool(summary.get("passed", True))

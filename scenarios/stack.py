@@ -1,0 +1,145 @@
+"""The local stack of a run: one ``python -m origins`` per origin Id, one ``python -m edge``.
+
+Everything listens on 127.0.0.1 with port 0; the real ports come from the ready files.
+A killed origin restarts on the SAME data and control ports, so the edge (which maps the
+origin Id to that address) reconnects to it without knowing it ever left.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+from origins.client import ControlError, OriginControl
+from scenarios import procs
+from scenarios.errors import StackError
+from scenarios.model import Scenario, Step
+
+RESTART_TIMEOUT_S = 10.0  # a port still held by the dying process is retried this long
+
+
+class Stack:
+    """Origins and edge of one run, and the steps that act on them."""
+
+    def __init__(self, scenario: Scenario, run_dir: Path) -> None:
+        self.scenario = scenario
+        self.run_dir = run_dir
+        self.origins: dict[str, procs.Child] = {}
+        self.addresses: dict[str, tuple[str, str]] = {}  # id -> (listen, control)
+        self.edge: procs.Child | None = None
+        self.children: list[procs.Child] = []  # every process ever started, for the final check
+        self.expected_down: set[str] = set()
+
+    def log(self, name: str) -> Path:
+        return self.run_dir / "logs" / f"{name}.log"
+
+    def start_child(self, name: str, argv: list[str], ready_timeout: float = 20.0) -> procs.Child:
+        try:
+            child = procs.start(name, argv, log_path=self.log(name), ready_timeout=ready_timeout)
+        except procs.ProcessError as exc:
+            raise StackError(str(exc).splitlines()[0] + f" (see {self.log(name)})") from None
+        self.children.append(child)
+        return child
+
+    def start_origin(self, origin_id: str, listen: str = "127.0.0.1:0",
+                     control: str = "127.0.0.1:0") -> procs.Child:
+        child = self.start_child(origin_id, procs.python_module_argv(
+            "origins", "--id", origin_id, "--listen", listen, "--control", control))
+        self.origins[origin_id] = child
+        self.addresses[origin_id] = (str(child.ready["listen"]), str(child.ready["control"]))
+        return child
+
+    def start(self) -> dict[str, Any]:
+        """Start every origin, then the edge; returns the addresses for ``stack-ready``."""
+        for origin_id in self.scenario.origin_ids:
+            self.start_origin(origin_id)
+        argv = procs.python_module_argv(
+            "edge", "--config", str(self.scenario.distribution), "--listen", "127.0.0.1:0",
+            "--access-log", str(self.run_dir / "edge-access.log"))
+        for origin_id, (listen, _control) in self.addresses.items():
+            argv += ["--origin", f"{origin_id}={listen}"]
+        self.edge = self.start_child("edge", argv)
+        return {"edge": {"listen": self.edge.ready.get("listen"), "pid": self.edge.pid},
+                "origins": {o: {"listen": a[0], "control": a[1], "pid": self.origins[o].pid}
+                            for o, a in self.addresses.items()}}
+
+    @property
+    def edge_url(self) -> str:
+        assert self.edge is not None
+        return f"http://{self.edge.ready['listen']}"
+
+    def control(self, origin_id: str) -> OriginControl:
+        return OriginControl(f"http://{self.addresses[origin_id][1]}")
+
+    def apply(self, step: Step) -> dict[str, Any]:
+        """Carry out one step; returns what to record as the event's params. Raises on failure."""
+        origin = self.origins[step.target]
+        if step.action == "fault":
+            return dict(self.control(step.target).add_fault(**step.params))
+        if step.action == "clear":
+            name = step.params.get("name")
+            if name:
+                self.control(step.target).delete_fault(name)
+            else:
+                self.control(step.target).reset()
+            return dict(step.params)
+        if step.action in ("kill", "stop"):
+            self.expected_down.add(step.target)
+            pid = origin.pid
+            if step.action == "kill":
+                origin.signal(signal.SIGKILL)
+                origin.popen.wait(5)
+            else:
+                procs.stop(origin)
+            return {"pid": pid, "exit_code": origin.popen.returncode}
+        if step.action == "restart":
+            listen, control = self.addresses[step.target]
+            deadline = time.monotonic() + RESTART_TIMEOUT_S
+            while True:
+                try:
+                    child = self.start_origin(step.target, listen, control)
+                    break
+                except StackError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+            self.expected_down.discard(step.target)
+            return {"pid": child.pid, "listen": listen, "control": control}
+        if step.action == "pause":
+            origin.signal(signal.SIGSTOP)
+            return {"pid": origin.pid}
+        if step.action == "resume":
+            origin.signal(signal.SIGCONT)
+            return {"pid": origin.pid}
+        raise AssertionError(f"unknown action {step.action}")
+
+    def unexpected_exit(self) -> str | None:
+        """A line naming a stack process that died without a step asking for it, if any."""
+        for origin_id, child in self.origins.items():
+            if origin_id not in self.expected_down and not child.alive():
+                return f"origin {origin_id} exited unexpectedly (code {child.popen.returncode})"
+        if self.edge is not None and not self.edge.alive():
+            return f"edge exited unexpectedly (code {self.edge.popen.returncode})"
+        return None
+
+    def reset_faults(self) -> list[str]:
+        """Resume paused origins and POST /reset to every live one; returns the failures."""
+        problems = []
+        for origin_id, child in self.origins.items():
+            if not child.alive():
+                continue
+            child.signal(signal.SIGCONT)
+            try:
+                self.control(origin_id).reset()
+            except (ControlError, OSError) as exc:
+                problems.append(f"{origin_id}: {exc}")
+        return problems
+
+    def stop(self) -> None:
+        """Stop the edge, then the origins (SIGTERM, then SIGKILL); every child is reaped."""
+        if self.edge is not None:
+            procs.stop(self.edge)
+        for child in self.children:
+            procs.stop(child)

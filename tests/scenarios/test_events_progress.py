@@ -1,0 +1,72 @@
+"""Fault windows, events.jsonl lines and the progress line: pure logic and one small file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from scenarios.events import EventLog, FaultWindows
+from scenarios.progress import RequestsTail, count_rows, progress_line
+from scenarios.report import summary_lines
+
+
+def test_windows_open_and_close_per_target() -> None:
+    w = FaultWindows()
+    assert w.edge("kill", "primary") == {"fault_id": 0, "fault_edge": "start"}
+    assert w.edge("fault", "secondary") == {"fault_id": 1, "fault_edge": "start"}
+    assert w.edge("clear", "secondary") == {"fault_id": 1, "fault_edge": "end"}
+    assert w.edge("restart", "primary") == {"fault_id": 0, "fault_edge": "end"}
+    assert w.edge("clear", "primary") == {}  # nothing open: no edge
+    assert w.edge("pause", "primary") == {"fault_id": 2, "fault_edge": "start"}
+
+
+def test_event_log_lines(tmp_path: Path) -> None:
+    log = EventLog(tmp_path / "events.jsonl")
+    log.record("run-start", ts=100.0)
+    log.load_start = 101.0
+    log.record("load-start", ts=101.0)
+    log.step("kill", "primary", {"pid": 5}, ok=True)
+    assert log.open_windows() == "fault 0 on primary (kill)"
+    log.step("restart", "primary", {}, ok=False)  # a failed step closes nothing
+    assert log.open_windows() == "fault 0 on primary (kill)"
+    log.close()
+    events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
+    assert [e["kind"] for e in events] == ["run-start", "load-start", "kill", "restart"]
+    assert events[0]["t"] is None and events[1]["t"] == 0.0
+    assert events[2]["fault_id"] == 0 and events[2]["fault_edge"] == "start" and events[2]["t"] > 0
+    assert "fault_id" not in events[3] and events[3]["ok"] is False
+
+
+def test_requests_tail_keeps_partial_lines(tmp_path: Path) -> None:
+    path = tmp_path / "requests.csv"
+    tail = RequestsTail(path)
+    assert tail.read().rows == 0  # no file yet
+    header = "ts,latency_ms,method,name,status,ok,bytes,x_cache,origin,pop,user,error\n"
+    path.write_text(header + "1,2,GET,/s,200,1,10,Hit,p,,Viewer,\n1,2,GET,/s,200,1,10,Mi")
+    window = tail.read()
+    assert (window.rows, window.hits, window.misses) == (1, 1, 0)
+    with open(path, "a") as f:
+        f.write("ss,p,,Viewer,\n1,2,GET,/a,0,0,0,,,,Probe,refused\n")
+    window = tail.read()
+    assert (window.rows, window.misses, window.errors, window.hit_ratio) == (2, 1, 1, 0.0)
+    assert (tail.total_rows, tail.total_errors) == (3, 1)
+
+
+def test_count_rows_and_line() -> None:
+    assert count_rows(["garbage", ""]).rows == 0
+    line = progress_line(21.2, 60, "fault 0 on primary (kill)", 812.4, 0.934, 3)
+    assert line == "[21/60 s] fault 0 on primary (kill) | 812 req/s | hit 0.93 | errors 3"
+    assert progress_line(1, 60, "", 0, None, 0) == "[ 1/60 s] steady | 0 req/s | hit - | errors 0"
+
+
+def test_summary_lines() -> None:
+    summary = {"requests": 10, "hit_ratio": 0.8, "errors": 0,
+               "latency_ms": {"p50": 1.0, "p95": 2.0, "p99": 3.0},
+               "faults": [{"id": 0, "kind": "kill", "target": "primary", "detail": "",
+                           "time_to_failover_s": 0.07, "errors": 0}],
+               "expect": [{"metric": "hit_ratio", "condition": "> 0.7", "value": 0.8, "passed": True}]}
+    lines = summary_lines(summary, Path("RUN"))
+    assert lines[0] == "requests 10 | hit ratio 0.8 | latency p50 1 ms p95 2 ms p99 3 ms | errors 0"
+    assert lines[1] == "fault 0 kill on primary: time to failover 0.07 s, errors during the fault 0"
+    assert lines[2] == "  PASS hit_ratio > 0.7: value 0.8"
+    assert lines[-1] == "report: RUN/report.html"

@@ -1,0 +1,138 @@
+"""Whole runs of shipped scenarios, as a user starts them, with assertions on the numbers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def run_scenario(name: str, out: Path, duration: int = 15) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "scenarios", "run", name, "--duration", str(duration),
+                           "--out", str(out)], cwd=REPO, capture_output=True, text=True, timeout=110)
+
+
+def read_events(run_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is gone for our purposes; our own children are reaped by the runner
+    status = Path(f"/proc/{pid}/stat")
+    return status.exists() and status.read_text().split()[2] != "Z"
+
+
+def check_clean_end(run_dir: Path, status: str) -> None:
+    events = read_events(run_dir)
+    assert events[-1]["kind"] == "run-end" and events[-1]["params"]["status"] == status
+    pids = events[-1]["params"]["pids"]
+    assert len(pids) >= 4  # two origins, the edge, Locust
+    assert not [pid for pid in pids if pid_alive(pid)]
+
+
+def during_fault_origins(run_dir: Path) -> tuple[float, float]:
+    """Share of successful misses during the fault served by the secondary, and the count."""
+    import pandas as pd
+
+    events = read_events(run_dir)
+    t0 = next(e["ts"] for e in events if e.get("fault_edge") == "start")
+    t1 = next(e["ts"] for e in events if e.get("fault_edge") == "end")
+    frame = pd.read_csv(run_dir / "requests.csv", keep_default_na=False)
+    # from 0.5 s after t0 (in-flight misses may still finish on the primary) to t1
+    misses = frame[(frame.ts > t0 + 0.5) & (frame.ts < t1) & (frame.x_cache == "Miss") & (frame.ok == 1)]
+    return float((misses.origin == "secondary").mean()), len(misses)
+
+
+@pytest.mark.parametrize("name", ["primary-503", "primary-killed"])
+def test_failover_scenario(name: str, tmp_path: Path) -> None:
+    run_dir = tmp_path / name
+    result = run_scenario(name, run_dir)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    summary = json.loads((run_dir / "summary.json").read_text())
+    fault = summary["faults"][0]
+    # the edge fails over on the first miss after the fault: well under the 1 s expectation
+    assert fault["time_to_failover_s"] is not None and fault["time_to_failover_s"] < 0.5
+    assert fault["errors"] <= 5
+    share, misses = during_fault_origins(run_dir)
+    assert misses > 20 and share > 0.9, (share, misses)
+    assert summary["hit_ratio"] > 0.6
+    assert (run_dir / "report.html").stat().st_size > 0
+    assert f"report: {run_dir / 'report.html'}" in result.stdout
+    check_clean_end(run_dir, "completed")
+    kinds = [e["kind"] for e in read_events(run_dir)]
+    assert kinds[:3] == ["run-start", "stack-ready", "load-start"] and kinds[-2:] == ["load-end", "run-end"]
+
+
+def start_run(run_dir: Path, duration: int = 20) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "scenarios", "run", "primary-killed", "--duration",
+                             str(duration), "--out", str(run_dir)], cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_event(proc: subprocess.Popen[str], run_dir: Path, kind: str) -> dict:
+    """Poll events.jsonl (bounded) until an event of ``kind`` is there."""
+    deadline = time.monotonic() + 60
+    path = run_dir / "events.jsonl"
+    while time.monotonic() < deadline:
+        if path.exists():
+            for event in read_events(run_dir):
+                if event["kind"] == kind:
+                    return event
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.1)
+    pytest.fail(f"no {kind} event within 60 s")
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["SIGINT", "SIGTERM"])
+def test_signal_mid_run_stops_everything(sig: int, code: int, tmp_path: Path) -> None:
+    run_dir = tmp_path / "interrupted"
+    proc = start_run(run_dir)
+    try:
+        wait_for_event(proc, run_dir, "kill")  # mid-run, with a fault window open
+        proc.send_signal(sig)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == code, stdout[-2000:] + stderr[-2000:]
+    assert "Traceback" not in stderr
+    kinds = [e["kind"] for e in read_events(run_dir)]
+    assert "interrupted" in kinds and "restart" not in kinds
+    check_clean_end(run_dir, "interrupted")
+    assert (run_dir / "summary.json").exists()  # the report is built from what was recorded
+
+
+def test_edge_dying_fails_the_run_cleanly(tmp_path: Path) -> None:
+    run_dir = tmp_path / "edge-died"
+    proc = start_run(run_dir)
+    try:
+        ready = wait_for_event(proc, run_dir, "load-start")
+        stack = next(e for e in read_events(run_dir) if e["kind"] == "stack-ready")
+        assert ready["t"] == 0.0
+        os.kill(stack["params"]["edge"]["pid"], signal.SIGKILL)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 1, stdout[-2000:] + stderr[-2000:]
+    assert "error: edge exited unexpectedly" in stdout
+    errors = [e for e in read_events(run_dir) if e["kind"] == "error"]
+    assert errors and "edge exited unexpectedly" in errors[0]["params"]["message"]
+    check_clean_end(run_dir, "failed")
