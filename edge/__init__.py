@@ -1,0 +1,1 @@
+"""The emulated CloudFront distribution (``python -m edge``); see edge/README.md."""

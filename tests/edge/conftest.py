@@ -1,0 +1,132 @@
+"""Fixtures: real origins (``python -m origins``) and edges on ephemeral loopback ports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import requests
+
+from origins.client import OriginControl
+from scenarios.procs import Child, python_module_argv, start
+from tests.edge import configs
+
+
+@dataclass
+class RunningOrigin:
+    child: Child
+    name: str
+
+    @property
+    def listen(self) -> str:
+        return str(self.child.ready["listen"])
+
+    @property
+    def control(self) -> OriginControl:
+        return OriginControl(f"http://{self.child.ready['control']}")
+
+
+@dataclass
+class RunningEdge:
+    child: Child
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.child.ready['listen']}"
+
+    @property
+    def admin_url(self) -> str:
+        return f"http://{self.child.ready['admin']}"
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 20)
+        return requests.get(self.url + path, **kwargs)
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 20)
+        return requests.request(method, self.url + path, **kwargs)
+
+    def log_lines(self) -> list[dict[str, str]]:
+        """The access log records (call after the edge stopped, or wait for a flush)."""
+        from edge.accesslog import parse_line
+        return [parse_line(x) for x in self.log_path.read_text().splitlines()
+                if x and not x.startswith("#")]
+
+
+def start_origin(name: str, listen: str = "127.0.0.1:0") -> RunningOrigin:
+    argv = python_module_argv("origins", "--id", name, "--listen", listen,
+                              "--control", "127.0.0.1:0")
+    return RunningOrigin(start(name, argv), name)
+
+
+@pytest.fixture(scope="session")
+def primary() -> Iterator[RunningOrigin]:
+    origin = start_origin("primary")
+    yield origin
+    origin.child.stop()
+
+
+@pytest.fixture(scope="session")
+def secondary() -> Iterator[RunningOrigin]:
+    origin = start_origin("secondary")
+    yield origin
+    origin.child.stop()
+
+
+@pytest.fixture(autouse=True)
+def _healthy_origins(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test ends with fault-free origins."""
+    yield
+    for name in ("primary", "secondary"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).control.reset()
+
+
+EdgeFactory = Callable[..., RunningEdge]
+
+
+def _edge_factory(directory: Path, primary: RunningOrigin, secondary: RunningOrigin,
+                  edges: list[RunningEdge]) -> EdgeFactory:
+    def factory(document: dict[str, Any], *extra: str,
+                origins: dict[str, str] | None = None) -> RunningEdge:
+        n = len(edges)
+        config = directory / f"dist-{n}.json"
+        config.write_text(json.dumps(document))
+        log_path = directory / f"edge-{n}.log"
+        mapping = origins or {"primary": primary.listen, "secondary": secondary.listen}
+        argv = python_module_argv(
+            "edge", "--config", str(config), "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
+            "--access-log", str(log_path),
+            *[a for oid, addr in mapping.items() for a in ("--origin", f"{oid}={addr}")], *extra)
+        edge = RunningEdge(start(f"edge-{n}", argv, log_path=directory / f"edge-{n}.out"),
+                           log_path)
+        edges.append(edge)
+        return edge
+
+    return factory
+
+
+@pytest.fixture
+def make_edge(tmp_path: Path, primary: RunningOrigin, secondary: RunningOrigin
+              ) -> Iterator[EdgeFactory]:
+    """Start an edge for a DistributionConfig document, mapped to the two test origins."""
+    edges: list[RunningEdge] = []
+    yield _edge_factory(tmp_path, primary, secondary, edges)
+    for edge in edges:
+        edge.child.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_edge(tmp_path_factory: pytest.TempPathFactory, primary: RunningOrigin,
+                secondary: RunningOrigin) -> Iterator[RunningEdge]:
+    """One edge on the default test distribution for a whole module (tests use own paths)."""
+    edges: list[RunningEdge] = []
+    yield _edge_factory(tmp_path_factory.mktemp("edge"), primary, secondary, edges)(
+        configs.distribution())
+    for edge in edges:
+        edge.child.stop()

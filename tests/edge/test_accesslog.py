@@ -1,0 +1,66 @@
+"""Access-log formatting and buffering."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from edge.accesslog import FIELDS, HEADER, AccessLog, AccessRecord, format_record, parse_line
+
+
+def record(**over: object) -> AccessRecord:
+    values: dict[str, object] = dict(
+        ts=1_764_333_000.25, edge_location="EMU50-C1", sc_bytes=1500, c_ip="127.0.0.1",
+        method="GET", host="d.test", uri_stem="/static/a", status=200, referer=None,
+        user_agent="Mozilla/5.0 (X11)", uri_query="", cookie=None, result_type="Miss",
+        request_id="abc==", host_header="d.test", protocol="http", cs_bytes=120,
+        time_taken=0.0123, forwarded_for=None, ssl_protocol=None, ssl_cipher=None,
+        response_result_type="Miss", protocol_version="HTTP/1.1", fle_status=None,
+        fle_encrypted_fields=None, c_port=50000, time_to_first_byte=0.011,
+        detailed_result_type="Miss", content_type="text/plain", content_len=1024,
+        range_start=None, range_end=None, origin_attempts="primary:503|secondary:200",
+        failover_reason="status-503")
+    values.update(over)
+    return AccessRecord(**values)  # type: ignore[arg-type]
+
+
+def test_fields_are_cloudfront_33_then_emulator_2() -> None:
+    assert len(FIELDS) == 35
+    assert FIELDS[:3] == ("date", "time", "x-edge-location")
+    assert FIELDS[28] == "x-edge-detailed-result-type" and FIELDS[32] == "sc-range-end"
+    assert FIELDS[33:] == ("x-origin-attempts", "x-failover-reason")
+
+
+def test_format_record() -> None:
+    line = format_record(record())
+    fields = parse_line(line)
+    assert len(line.split("\t")) == 35
+    assert fields["date"] == "2025-11-28" and fields["time"] == "12:30:00"
+    assert fields["cs(User-Agent)"] == "Mozilla/5.0%20(X11)"   # spaces URL-encoded
+    assert fields["cs-uri-query"] == "-" and fields["cs(Referer)"] == "-"
+    assert fields["time-taken"] == "0.012"
+    assert fields["x-origin-attempts"] == "primary:503|secondary:200"
+    assert fields["x-failover-reason"] == "status-503"
+
+
+def test_buffered_until_flush_and_on_close(tmp_path: Path) -> None:
+    path = tmp_path / "edge.log"
+
+    async def run() -> tuple[str, str]:
+        log = AccessLog(str(path), flush_interval=0.05)
+        log.start()
+        log.add(record())
+        before = path.read_text()
+        for _ in range(100):  # the background flush runs within a few intervals
+            await asyncio.sleep(0.05)
+            if path.read_text() != before:
+                break
+        log.add(record(status=503))
+        await log.close()
+        return before, path.read_text()
+
+    before, after = asyncio.run(run())
+    assert before == HEADER                      # nothing written on the request path
+    lines = after.splitlines()
+    assert lines[:2] == HEADER.splitlines()
+    assert [parse_line(x)["sc-status"] for x in lines[2:]] == ["200", "503"]

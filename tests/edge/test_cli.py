@@ -1,0 +1,76 @@
+"""Command-line parsing and the one-line errors of ``python -m edge``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from edge.cli import check_origin_mapping, parse_address, parse_args
+from edge.config import parse_distribution
+from edge.errors import UsageError
+from tests.edge import configs
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("127.0.0.1:8080", ("127.0.0.1", 8080)), (":0", ("127.0.0.1", 0)), ("9000", ("127.0.0.1", 9000)),
+    ("localhost:1", ("localhost", 1)), ("[::1]:80", ("::1", 80)),
+])
+def test_parse_address(text: str, expected: tuple[str, int]) -> None:
+    assert parse_address(text, "--listen") == expected
+
+
+@pytest.mark.parametrize("text", ["host:", "host:http", "1:70000", ""])
+def test_bad_address(text: str) -> None:
+    with pytest.raises(UsageError, match="--listen: .* is not HOST:PORT"):
+        parse_address(text, "--listen")
+
+
+def test_parse_args() -> None:
+    opts = parse_args(["--config", "c.json", "--listen", ":0", "--origin", "primary=:81",
+                       "--origin", "secondary=10.0.0.1:82", "--pop", "IAD79-C3"], "EMU50-C1")
+    assert opts.origins == {"primary": ("127.0.0.1", 81), "secondary": ("10.0.0.1", 82)}
+    assert opts.pop == "IAD79-C3" and opts.admin is None and opts.access_log is None
+    with pytest.raises(UsageError, match="expected ORIGIN_ID=HOST:PORT"):
+        parse_args(["--config", "c", "--listen", ":0", "--origin", "primary"], "P")
+    with pytest.raises(UsageError, match="--listen"):
+        parse_args(["--config", "c"], "P")
+
+
+def test_every_origin_needs_a_mapping() -> None:
+    dist = parse_distribution(configs.distribution())
+    with pytest.raises(UsageError, match="d.json: origin 'secondary' has no --origin mapping"):
+        check_origin_mapping(dist, "d.json", {"primary": ("127.0.0.1", 1)})
+    with pytest.raises(UsageError, match="--origin tertiary: d.json has no origin with that Id"):
+        check_origin_mapping(dist, "d.json", {"primary": ("h", 1), "secondary": ("h", 2),
+                                               "tertiary": ("h", 3)})
+
+
+def run_edge(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "edge", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=30)
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--listen", ":0"], "the following arguments are required: --config"),
+    (["--config", "distributions/default.json", "--listen", ":0"],
+     "distributions/default.json: origin 'primary' has no --origin mapping"),
+    (["--config", "BAD", "--listen", ":0", "--origin", "primary=:1", "--origin", "secondary=:2"],
+     "BAD: DistributionConfig.Origins.Items[0].ConnectionTimeout: 30 is out of range "
+     "(allowed 1..10)"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], needle: str) -> None:
+    doc = configs.distribution()
+    doc["DistributionConfig"]["Origins"]["Items"][0]["ConnectionTimeout"] = 30
+    bad = configs.write(tmp_path / "bad.json", doc)
+    proc = run_edge(*[str(bad) if a == "BAD" else a for a in args])
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("edge: error: ")
+    assert needle.replace("BAD", str(bad)) in lines[0]
+    assert "Traceback" not in proc.stderr
