@@ -1,6 +1,8 @@
 """The harness's locustfile: ``locust -f locustfiles/harness.py --host http://EDGE``.
 
-User classes: ``Viewer`` and ``Probe`` (see :mod:`locustfiles.users`).
+User classes: ``Viewer`` and ``Probe`` (see :mod:`locustfiles.users`); ``Attacker`` and
+``Checkout`` only when ``--attackers N`` / ``--checkouts N`` ask for them
+(:mod:`locustfiles.security_options`).
 
 Extra arguments (also shown in the web UI):
 
@@ -9,6 +11,10 @@ Extra arguments (also shown in the web UI):
 ``--probe-interval-ms N`` the probe's tick (default 100).
 ``--catalogue-size N``    how many ``/static/`` objects viewers pick from (default 200).
 ``--ready-file PATH``     written (``{"pid": ..., "ts": ...}``) when the load starts.
+``--chaos-api URL``       the launcher's API (``make ui``): adds the "Chaos" tab to the web UI.
+
+Distributed (``--processes N``, or ``--master`` and ``--worker``s): workers relay their request
+rows to the master, which writes the one ``requests.csv`` (:mod:`locustfiles.relay`).
 """
 
 from __future__ import annotations
@@ -22,16 +28,19 @@ from pathlib import Path
 from typing import Any
 
 from locust import events
+from locust.runners import WorkerRunner
 
 try:
-    from locustfiles.request_log import RequestLog
+    from locustfiles import chaos_panel, relay
+    from locustfiles.security_options import Attacker, Checkout, add_arguments, enable
     from locustfiles.users import DEFAULT_CATALOGUE_SIZE, DEFAULT_PROBE_INTERVAL_MS, Probe, Viewer
 except ModuleNotFoundError:  # run as a plain file, with the repository not on sys.path
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from locustfiles.request_log import RequestLog
+    from locustfiles import chaos_panel, relay
+    from locustfiles.security_options import Attacker, Checkout, add_arguments, enable
     from locustfiles.users import DEFAULT_CATALOGUE_SIZE, DEFAULT_PROBE_INTERVAL_MS, Probe, Viewer
 
-__all__ = ["Probe", "Viewer"]
+__all__ = ["Attacker", "Checkout", "Probe", "Viewer"]
 
 MIN_PROBE_INTERVAL_MS = 10  # 100 probes a second at most: the probe is a gauge, not load
 
@@ -60,23 +69,21 @@ def _add_arguments(parser: Any) -> None:
                         help="Viewer: number of /static/ objects (Zipf popularity)")
     parser.add_argument("--ready-file", type=str, default="",
                         help="Write {pid, ts} JSON here when the load starts")
+    chaos_panel.add_arguments(parser)
+    add_arguments(parser)  # --attackers, --checkouts, ... (locustfiles/security_options.py)
 
 
 @events.init.add_listener
 def _on_init(environment: Any, **_kwargs: Any) -> None:
-    options = environment.parsed_options
-    path = getattr(options, "requests_csv", "") if options is not None else ""
-    if not path:
-        return
-    request_log = RequestLog(Path(path))
-    environment.events.request.add_listener(request_log.on_request)
-    environment.events.test_stop.add_listener(lambda **_kw: request_log.flush())
-    environment.events.quitting.add_listener(lambda **_kw: request_log.close())
-    request_log.start_flusher()
+    enable(environment)
+    relay.install(environment)  # requests.csv here, or rows relayed to the master
+    chaos_panel.install(environment)  # the web UI's Chaos tab, under `make ui`
 
 
 @events.test_start.add_listener
 def _on_test_start(environment: Any, **_kwargs: Any) -> None:
+    if isinstance(environment.runner, WorkerRunner):
+        return  # the master (or the single process) says when the load started
     options = environment.parsed_options
     path = getattr(options, "ready_file", "") if options is not None else ""
     if not path:

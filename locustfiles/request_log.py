@@ -8,6 +8,13 @@ A background greenlet writes the list out at least every :data:`FLUSH_INTERVAL_S
 seconds, and test stop / quit flush whatever is left: a crash loses at most a second of
 rows. The buffer is swapped for an empty one before writing (no yield in between, so with
 gevent's cooperative scheduling every row is written exactly once).
+
+Distributed runs (``--processes N``, or ``--master`` with ``--worker``s on other machines):
+workers never touch the file. A ``RowRelay`` on each worker batches its rows and sends
+them to the master over Locust's own messaging (:data:`MESSAGE_TYPE`), every
+:data:`FLUSH_INTERVAL_S` and once more on test stop, *before* the worker reports itself
+stopped; the master appends them to its single ``requests.csv`` (see :mod:`locustfiles.relay`).
+Every batch written fires :data:`rows_logged` (the chaos panel's live numbers listen to it).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import io
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import gevent
 
@@ -27,8 +34,30 @@ COLUMNS = (
 )
 FLUSH_INTERVAL_S = 0.5
 MAX_ERROR_CHARS = 300
+MESSAGE_TYPE = "harness-request-rows"  # worker -> master: a list of rows
 
 log = logging.getLogger(__name__)
+
+
+class RowsLogged:
+    """A hook like Locust's ``EventHook`` (importing Locust here would monkey-patch importers)."""
+
+    def __init__(self) -> None:
+        self.listeners: list[Callable[..., None]] = []
+
+    def add_listener(self, listener: Callable[..., None]) -> None:
+        self.listeners.append(listener)
+
+    def fire(self, **kwargs: Any) -> None:
+        for listener in self.listeners:
+            try:
+                listener(**kwargs)
+            except Exception:  # a display must never stop the log
+                log.exception("rows_logged listener failed")
+
+
+rows_logged = RowsLogged()
+"""Fired with ``rows=[row, ...]`` after each batch is written (in the process that writes)."""
 
 
 def _header(headers: Any, field: str) -> str:
@@ -53,6 +82,42 @@ def error_line(exception: BaseException | None) -> str:
     return text[:MAX_ERROR_CHARS]
 
 
+def raw_row(
+    start_time: float,
+    response_time: float,
+    request_type: str,
+    name: str,
+    response: Any,
+    response_length: int,
+    exception: BaseException | None,
+    user: str,
+) -> tuple[Any, ...]:
+    """A request's row before formatting: the cheap part, done once per request.
+
+    Numbers stay numbers and ``X-Cache`` stays whole; :func:`format_row` does the rest when
+    the batch is written (on the master, for rows relayed by workers).
+    """
+    status, x_cache, origin, pop = 0, "", "", ""
+    if response is not None:
+        status = getattr(response, "status_code", 0) or 0
+        headers = getattr(response, "headers", None)
+        if headers is not None:
+            x_cache = _header(headers, "X-Cache")
+            origin = _header(headers, "X-Origin-Id")
+            pop = _header(headers, "X-Amz-Cf-Pop")
+    return (start_time, response_time, request_type, name, int(status),
+            0 if exception is not None else 1, int(response_length or 0), x_cache, origin, pop, user,
+            error_line(exception))
+
+
+def format_row(row: tuple[Any, ...] | list[Any]) -> tuple[Any, ...]:
+    """A raw row as written to ``requests.csv`` (column order of :data:`COLUMNS`)."""
+    ts, latency, method, name, status, ok, size, x_cache, origin, pop, user, error = row
+    return (f"{float(ts):.6f}", f"{float(latency):.3f}", method, name, status, ok, size,
+            str(x_cache).split(" ", 1)[0],  # "Hit from cloudfront" -> "Hit"
+            origin, pop, user, error)
+
+
 def request_row(
     *,
     start_time: float,
@@ -65,23 +130,25 @@ def request_row(
     user: str,
 ) -> tuple[Any, ...]:
     """The CSV row of one request, from the arguments of Locust's ``request`` event."""
-    status = (getattr(response, "status_code", 0) or 0) if response is not None else 0
-    headers = getattr(response, "headers", None)
-    x_cache = _header(headers, "X-Cache")
-    return (
-        f"{start_time:.6f}",
-        f"{response_time:.3f}",
-        request_type,
-        name,
-        int(status),
-        0 if exception is not None else 1,
-        int(response_length or 0),
-        x_cache.split(" ", 1)[0],  # "Hit from cloudfront" -> "Hit"
-        _header(headers, "X-Origin-Id"),
-        _header(headers, "X-Amz-Cf-Pop"),
-        user,
-        error_line(exception),
-    )
+    return format_row(raw_row(start_time, response_time, request_type, name, response,
+                              response_length, exception, user))
+
+
+def event_row(
+    *,
+    request_type: str,
+    name: str,
+    response_time: float,
+    response_length: int,
+    response: Any = None,
+    context: dict[str, Any] | None = None,
+    exception: BaseException | None = None,
+    start_time: float | None = None,
+    **_kwargs: Any,
+) -> tuple[Any, ...]:
+    """The raw row of one request, from the keyword arguments of Locust's ``request`` event."""
+    return raw_row(start_time if start_time is not None else 0.0, response_time or 0.0, request_type,
+                   name, response, response_length, exception, (context or {}).get("user", ""))
 
 
 class RequestLog:
@@ -92,11 +159,11 @@ class RequestLog:
         self.rows: list[tuple[Any, ...]] = []
         self.written = 0
         path.parent.mkdir(parents=True, exist_ok=True)
-        # One O_APPEND write() per flush: Linux appends each call whole, so Locust worker
-        # processes sharing the file (--processes N) never interleave half lines.
+        # One O_APPEND write() per flush: Linux appends each call whole, so even two writers
+        # sharing the file by mistake never interleave half lines.
         self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         if os.fstat(self._fd).st_size == 0:
-            self._write([COLUMNS])
+            self._write([COLUMNS])  # the header, as is
         self._flusher: gevent.Greenlet | None = None
 
     def _write(self, rows: list[tuple[Any, ...]]) -> None:
@@ -107,40 +174,24 @@ class RequestLog:
         while data:  # a regular file takes it all at once; loop only for the odd short write
             data = data[os.write(self._fd, data):]
 
-    def on_request(
-        self,
-        request_type: str,
-        name: str,
-        response_time: float,
-        response_length: int,
-        response: Any = None,
-        context: dict[str, Any] | None = None,
-        exception: BaseException | None = None,
-        start_time: float | None = None,
-        **_kwargs: Any,
-    ) -> None:
+    def on_request(self, **event: Any) -> None:
         """Listener for ``events.request``: record one row (no IO here)."""
-        self.rows.append(
-            request_row(
-                start_time=start_time if start_time is not None else 0.0,
-                response_time=response_time or 0.0,
-                request_type=request_type,
-                name=name,
-                response=response,
-                response_length=response_length,
-                exception=exception,
-                user=(context or {}).get("user", ""),
-            )
-        )
+        self.rows.append(event_row(**event))
 
     def flush(self) -> None:
         """Write every buffered row."""
         if self._fd is None:
             return
-        rows, self.rows = self.rows, []
-        if rows:
+        raw, self.rows = self.rows, []
+        if raw:
+            rows = [format_row(row) for row in raw]
             self._write(rows)
             self.written += len(rows)
+            rows_logged.fire(rows=rows)
+
+    def on_relayed(self, msg: Any, **_kwargs: Any) -> None:
+        """Master side of ``RowRelay``: a batch of rows from a worker (no IO here)."""
+        self.rows.extend(msg.data or ())
 
     def start_flusher(self) -> None:
         if self._flusher is None or self._flusher.dead:
@@ -162,3 +213,4 @@ class RequestLog:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+

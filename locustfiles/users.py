@@ -16,9 +16,8 @@ import random
 import time
 from typing import Any
 
-import gevent
 from gevent.pool import Group
-from locust import constant, constant_throughput, task
+from locust import constant_throughput, task
 from locust.contrib.fasthttp import FastHttpUser
 
 from locustfiles.catalogue import catalogue
@@ -67,27 +66,28 @@ class Probe(_HarnessUser):
     """One ``GET /api/probe`` every ``--probe-interval-ms``, whatever the last one is doing."""
 
     fixed_count = 1
-    wait_time = constant(0)
     # Ticks overlap while the edge waits on a dead origin: allow that many connections.
     concurrency = 64
 
     def on_start(self) -> None:
         self.in_flight = Group()
+        self.interval = int(_option(self, "probe_interval_ms", DEFAULT_PROBE_INTERVAL_MS)) / 1000.0
+        self.start = time.monotonic()
+        self.tick = 0
 
     def on_stop(self) -> None:
         self.in_flight.kill(block=False)
 
+    def wait_time(self) -> float:
+        # Ticks sit on a fixed grid from `start` (no drift); a tick missed because the process
+        # was starved is skipped rather than fired late in a burst. Waiting in Locust's own
+        # wait (not a sleep inside the task) lets a stop end the probe at once.
+        self.tick = max(self.tick + 1, int((time.monotonic() - self.start) / self.interval) + 1)
+        return max(0.0, self.start + self.tick * self.interval - time.monotonic())
+
     @task
-    def ticks(self) -> None:
-        interval = int(_option(self, "probe_interval_ms", DEFAULT_PROBE_INTERVAL_MS)) / 1000.0
-        start = time.monotonic()
-        tick = 0
-        while True:  # ends when Locust stops the user (run time is bounded by -t)
-            self.in_flight.spawn(self.probe_once)
-            # Ticks sit on a fixed grid from `start` (no drift); a tick missed because the
-            # process was starved is skipped rather than fired late in a burst.
-            tick = max(tick + 1, int((time.monotonic() - start) / interval) + 1)
-            gevent.sleep(max(0.0, start + tick * interval - time.monotonic()))
+    def tick_once(self) -> None:
+        self.in_flight.spawn(self.probe_once)
 
     def probe_once(self) -> None:
         self.client.get("/api/probe", name="/api/probe")
