@@ -33,12 +33,25 @@ list: $(STAMP)  ## the shipped scenarios
 validate: $(STAMP)  ## check every scenario file without starting anything
 	$(PY) -m scenarios validate
 
+ui: $(STAMP)  ## stack + Locust web UI with a Chaos tab on 127.0.0.1:8089 [DIST=file WORKERS=n]
+	$(PY) -m scenarios.ui $(if $(DIST),--distribution $(DIST)) $(if $(WORKERS),--workers $(WORKERS)) $(UI_ARGS)
+
 report: $(STAMP)  ## rebuild a run's report: make report RUN=results/...
 	@test -n "$(RUN)" || { echo "usage: make report RUN=results/<run folder>" >&2; exit 2; }
 	$(PY) -m reports build $(RUN)
 
+regression: $(STAMP)  ## short runs of the 'regression: true' scenarios into results/regression-<time>/; fails if a threshold does
+	$(PY) -m scenarios regression $(if $(DURATION),--duration $(DURATION))
+
+bench: $(STAMP)  ## edge vs nginx proxy_cache and the bare origin (wrk), then the other benchmarks
+	@command -v wrk >/dev/null && command -v nginx >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk nginx-light >/dev/null; } || echo "note: wrk/nginx missing and not root: install them to get every column"
+	$(PY) -m bench
+
 $(SCENARIOS): $(STAMP)
 	$(PY) -m scenarios run $@
+
+keys: $(STAMP)  ## fresh FLE key pair + OAC credentials in keys/ (git-ignored; scenarios make their own)
+	$(PY) -m origins keys --out keys
 
 clean:  ## remove .venv and results/
 	rm -rf $(VENV) results

@@ -15,17 +15,16 @@ from edge.accesslog import AccessLog
 from edge.admin import admin_app
 from edge.cli import Options
 from edge.model import Distribution
+from edge.pops import Pops, RegionalTier, needs_tier, pop_names
+from edge.security import EdgeSecurity
+from edge.security_admin import security_routes
 from edge.server import Edge
 from edge.upstream import Upstream
+from edge.viewer_protocol import ViewerProtocol, sweep_forever
 
 # In-flight requests get this long to finish on SIGTERM before they are
 # cancelled, so the process exits well within the 2 s the harness allows.
 SHUTDOWN_GRACE_S = 0.8
-
-
-def _bound(runner: web.BaseRunner) -> str:
-    host, port = runner.addresses[0][:2]
-    return f"{host}:{port}"
 
 
 def write_ready_file(path: str, payload: dict[str, Any]) -> None:
@@ -36,46 +35,85 @@ def write_ready_file(path: str, payload: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-async def _site(runner: web.BaseRunner, address: tuple[str, int]) -> None:
-    await runner.setup()
+def _socket(address: tuple[str, int]) -> socket.socket:
     sock = socket.socket(socket.AF_INET6 if ":" in address[0] else socket.AF_INET,
                          socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(address)
-    await web.SockSite(runner, sock, backlog=1024).start()
+    return sock
 
 
-async def serve(distribution: Distribution, options: Options) -> None:
+def _address(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"{host}:{port}"
+
+
+def build_pops(distribution: Distribution, options: Options, upstream: Upstream,
+               log: AccessLog) -> Pops:
+    """The POPs (and regional tier) the options ask for."""
+    tier = RegionalTier() if needs_tier(distribution, options.regional_tier) else None
+    edges = [Edge(distribution, upstream, log, pop=name, collapse=options.collapse, tier=tier)
+             for name in pop_names(options.pop, options.pops)]
+    return Pops(edges, tier)
+
+
+async def serve(distribution: Distribution, options: Options,
+                security: EdgeSecurity | None = None) -> None:
     """Run until SIGTERM/SIGINT; then stop listening, finish, flush the log."""
     log = AccessLog(options.access_log)
-    upstream = Upstream(distribution.origins, options.origins)
+    upstream = Upstream(distribution.origins, options.origins,
+                        finalize_headers=security.origin_headers if security else None)
     await upstream.start()
-    edge = Edge(distribution, upstream, log, pop=options.pop)
-    viewer = web.ServerRunner(web.Server(edge.handle, access_log=None),
-                              handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE_S)
-    runners: list[web.BaseRunner] = [viewer]
-    stop = asyncio.Event()
+    pops = build_pops(distribution, options, upstream, log)
+    for edge in pops.edges:
+        edge.security = security  # OAC signing and FLE (edge/security.py)
     loop = asyncio.get_running_loop()
+    connections: set[ViewerProtocol] = set()
+    stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    viewer: asyncio.Server | None = None
+    sweeper: asyncio.Task[None] | None = None
+    admin: web.AppRunner | None = None
     try:
-        await _site(viewer, options.listen)
+        sock = _socket(options.listen)
+        viewer = await loop.create_server(lambda: ViewerProtocol(pops.next(), connections),
+                                          sock=sock, backlog=1024)
         admin_address = None
         if options.admin is not None:
-            admin = web.AppRunner(admin_app(edge, options.token), access_log=None,
+            admin = web.AppRunner(admin_app(pops, options.token, security_routes(security)), access_log=None,
                                   handle_signals=False, shutdown_timeout=0.2)
-            runners.append(admin)
-            await _site(admin, options.admin)
-            admin_address = _bound(admin)
+            await admin.setup()
+            admin_sock = _socket(options.admin)
+            await web.SockSite(admin, admin_sock).start()
+            admin_address = _address(admin_sock)
         log.start()
-        ready = {"pid": os.getpid(), "listen": _bound(viewer), "admin": admin_address}
+        sweeper = loop.create_task(sweep_forever(connections))
+        ready = {"pid": os.getpid(), "listen": _address(sock), "admin": admin_address}
         if options.ready_file:
             write_ready_file(options.ready_file, ready)
         print("READY " + json.dumps(ready), flush=True)
         await stop.wait()
     finally:
-        for runner in reversed(runners):
-            await runner.cleanup()
+        if viewer is not None:
+            viewer.close()
+        if sweeper is not None:
+            sweeper.cancel()
+        await _drain(connections)
+        if admin is not None:
+            await admin.cleanup()
         await upstream.close()
         await log.close()
+
+
+async def _drain(connections: set[ViewerProtocol]) -> None:
+    """Let in-flight requests finish for a moment, then close every viewer connection."""
+    deadline = asyncio.get_running_loop().time() + SHUTDOWN_GRACE_S
+    while any(not c.idle for c in connections) and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.02)
+    for connection in list(connections):
+        if connection.task is not None:
+            connection.task.cancel()
+        connection.close()
+    await asyncio.sleep(0)

@@ -29,7 +29,8 @@ def _methods(node: Node, allowed_sets: tuple[frozenset[str], ...]) -> frozenset[
 
 
 def parse_behavior(node: Node, known: set[str], groups: dict[str, OriginGroup],
-              pattern: str | None) -> CacheBehavior:
+                   pattern: str | None,
+                   policies: dict[str, CachePolicy] | None = None) -> CacheBehavior:
     node.obj()
     if pattern is None:
         pattern = node.get("PathPattern").str()
@@ -59,7 +60,7 @@ def parse_behavior(node: Node, known: set[str], groups: dict[str, OriginGroup],
         target_origin_id=target,
         allowed_methods=allowed,
         cached_methods=cached,
-        policy=_policy(node),
+        policy=_policy(node, policies or {}),
         viewer_protocol_policy=vpp,
         compress=node.get("Compress", False).bool(),
         field_level_encryption_id=node.get("FieldLevelEncryptionId", "").str(),
@@ -68,18 +69,19 @@ def parse_behavior(node: Node, known: set[str], groups: dict[str, OriginGroup],
     )
 
 
-def _policy(node: Node) -> CachePolicy:
+def _policy(node: Node, custom: dict[str, CachePolicy]) -> CachePolicy:
     has_policy = node.has("CachePolicyId") and node.get("CachePolicyId").value != ""
     has_legacy = node.has("ForwardedValues")
     if has_policy and has_legacy:
         raise node.error("give either CachePolicyId or ForwardedValues, not both")
     if has_policy:
         ref = node.get("CachePolicyId").str()
-        policy = managed_policy(ref)
+        policy = managed_policy(ref) or custom.get(ref)
         if policy is None:
             raise node.get("CachePolicyId").error(
                 f"unknown cache policy {ref!r} (known managed policies: "
-                "CachingOptimized, CachingDisabled, UseOriginCacheControlHeaders, ...)")
+                "CachingOptimized, CachingDisabled, UseOriginCacheControlHeaders, ...; give a "
+                "custom one with --cache-policy FILE)")
         return policy
     if not has_legacy:
         raise node.error("needs either CachePolicyId or ForwardedValues")
@@ -97,12 +99,20 @@ def _policy(node: Node) -> CachePolicy:
         raise cookies.get("Forward").error(
             f"{forward!r} is not allowed (allowed: none, whitelist, all)")
     names = cookies.get("WhitelistedNames", {"Quantity": 0}).items()
+    headers = tuple(i.str() for i in fv.get("Headers", {"Quantity": 0}).items())
+    if "*" in headers:
+        # Forwarding every header means CloudFront caches nothing; the API wants MinTTL 0.
+        if min_ttl:
+            raise node.get("MinTTL").error(
+                f"{min_ttl}: must be 0 when ForwardedValues.Headers is '*'")
+        return legacy_policy(0, 0, 0, query_string=False, query_string_names=(), headers=(),
+                             cookies="none", cookie_names=())
     return legacy_policy(
         min_ttl, default_ttl, max_ttl,
         query_string=fv.get("QueryString", False).bool(),
         query_string_names=tuple(i.str() for i in
                                  fv.get("QueryStringCacheKeys", {"Quantity": 0}).items()),
-        headers=tuple(i.str() for i in fv.get("Headers", {"Quantity": 0}).items()),
+        headers=headers,
         cookies=forward,
         cookie_names=tuple(i.str() for i in names),
     )

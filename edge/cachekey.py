@@ -35,10 +35,24 @@ def _query_pairs(query: str) -> list[tuple[str, str]]:
     return pairs
 
 
+_NORMALIZED: dict[tuple[str, bool, bool], str] = {}
+
+
 def normalized_accept_encoding(value: str | None, gzip: bool, brotli: bool) -> str:
     """CloudFront's normalised Accept-Encoding: ``br,gzip``, ``gzip``, ``br`` or empty."""
     if not value or not (gzip or brotli):
         return ""
+    # Viewers send few distinct values: remember them instead of parsing each request's.
+    memo = (value, gzip, brotli)
+    known = _NORMALIZED.get(memo)
+    if known is None:
+        if len(_NORMALIZED) > 4096:
+            _NORMALIZED.clear()
+        known = _NORMALIZED[memo] = _normalize(value, gzip, brotli)
+    return known
+
+
+def _normalize(value: str, gzip: bool, brotli: bool) -> str:
     tokens = {t.split(";")[0].strip().lower() for t in value.split(",")}
     out = []
     if brotli and "br" in tokens:

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from edge.errors import UsageError
 from edge.model import Distribution
+from edge.security import SecurityOptions
+from edge.security import add_arguments as add_security_arguments
+from edge.security import options_from as security_options
 
 DEFAULT_HOST = "127.0.0.1"
 
@@ -23,6 +26,12 @@ class Options:
     token: str | None
     pop: str
     ready_file: str | None
+    cache_policies: tuple[str, ...] = ()
+    pops: int = 1
+    collapse: bool = True
+    regional_tier: bool = False
+
+    security: SecurityOptions = SecurityOptions()  # --oac, --oac-credentials, --fle
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,10 +65,22 @@ def build_parser(pop_default: str) -> argparse.ArgumentParser:
     p.add_argument("--origin", action="append", default=[], metavar="ORIGIN_ID=HOST:PORT",
                    help="where the origin with this Id really is (one per origin)")
     p.add_argument("--access-log", metavar="FILE", help="CloudFront standard-format access log")
-    p.add_argument("--admin", metavar="HOST:PORT", help="admin API address (GET /stats)")
+    p.add_argument("--admin", metavar="HOST:PORT",
+                   help="admin API address (GET /stats, POST /invalidations)")
     p.add_argument("--token", help="admin calls need 'Authorization: Bearer TOKEN'")
     p.add_argument("--pop", default=pop_default, help=f"X-Amz-Cf-Pop value (default {pop_default})")
     p.add_argument("--ready-file", metavar="FILE", help="write the ready JSON here when listening")
+    p.add_argument("--cache-policy", action="append", default=[], metavar="FILE",
+                   help="a custom cache policy as get-cache-policy prints it (repeatable)")
+    p.add_argument("--pops", type=int, default=1, metavar="N",
+                   help="run N edge locations (1..32), each with its own cache and X-Amz-Cf-Pop; "
+                        "viewer connections are spread across them")
+    p.add_argument("--no-collapse", action="store_true",
+                   help="turn request collapsing off (concurrent misses each go to the origin)")
+    p.add_argument("--regional-tier", action="store_true",
+                   help="a regional edge cache shared by all POPs in front of the origins "
+                        "(always on when an origin has OriginShield enabled)")
+    add_security_arguments(p)  # OAC signing and field-level encryption (edge/security.py)
     return p
 
 
@@ -72,6 +93,8 @@ def parse_args(argv: list[str], pop_default: str) -> Options:
         if not sep or not origin_id:
             raise UsageError(f"--origin {item!r}: expected ORIGIN_ID=HOST:PORT")
         origins[origin_id] = parse_address(address, f"--origin {origin_id}")
+    if not 1 <= ns.pops <= 32:
+        raise UsageError(f"--pops: {ns.pops} is out of range (allowed 1..32)")
     return Options(
         config=ns.config,
         listen=parse_address(ns.listen, "--listen"),
@@ -81,6 +104,11 @@ def parse_args(argv: list[str], pop_default: str) -> Options:
         token=ns.token,
         pop=ns.pop,
         ready_file=ns.ready_file,
+        cache_policies=tuple(ns.cache_policy),
+        pops=ns.pops,
+        collapse=not ns.no_collapse,
+        regional_tier=ns.regional_tier,
+        security=security_options(ns),
     )
 
 

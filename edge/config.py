@@ -24,13 +24,18 @@ from edge.model import (
     OriginGroup,
     OriginTimeouts,
 )
+from edge.policies import CachePolicy
 
 ERROR_PAGE_CODES = frozenset({400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504})
 READ_TIMEOUT_MAX = 120
 
 
-def load_distribution(path: str | Path) -> Distribution:
-    """Read and validate the config file at ``path``; raises ConfigError with one line."""
+def load_distribution(path: str | Path,
+                      policies: dict[str, CachePolicy] | None = None) -> Distribution:
+    """Read and validate the config file at ``path``; raises ConfigError with one line.
+
+    ``policies`` are custom cache policies (by Id and Name) behaviours may refer to.
+    """
     source = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -41,10 +46,11 @@ def load_distribution(path: str | Path) -> Distribution:
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{source}: invalid JSON at line {exc.lineno} column {exc.colno}: "
                           f"{exc.msg}") from None
-    return parse_distribution(raw, source)
+    return parse_distribution(raw, source, policies)
 
 
-def parse_distribution(raw: Any, source: str = "<config>") -> Distribution:
+def parse_distribution(raw: Any, source: str = "<config>",
+                       policies: dict[str, CachePolicy] | None = None) -> Distribution:
     """Validate an already-decoded DistributionConfig (enveloped or bare)."""
     etag = ""
     if isinstance(raw, dict) and "DistributionConfig" in raw:
@@ -70,9 +76,10 @@ def parse_distribution(raw: Any, source: str = "<config>") -> Distribution:
         groups[group.id] = group
 
     known = set(origins) | set(groups)
-    default = parse_behavior(root.get("DefaultCacheBehavior"), known, groups, pattern="*")
+    default = parse_behavior(root.get("DefaultCacheBehavior"), known, groups, pattern="*",
+                             policies=policies)
     behaviors = tuple(
-        parse_behavior(node, known, groups, pattern=None)
+        parse_behavior(node, known, groups, pattern=None, policies=policies)
         for node in root.get("CacheBehaviors", {"Quantity": 0}).items()
     )
     errors: dict[int, CustomErrorResponse] = {}
@@ -85,10 +92,26 @@ def parse_distribution(raw: Any, source: str = "<config>") -> Distribution:
         behaviors=behaviors,
         default_behavior=default,
         custom_error_responses=errors,
-        comment=root.get("Comment", "").str(),
+        comment=_comment(root),
+        default_root_object=_root_object(root),
         enabled=root.get("Enabled", True).bool(),
         etag=etag,
     )
+
+
+def _comment(root: Node) -> str:
+    comment = root.get("Comment", "").str()
+    if len(comment) > 128:
+        raise root.get("Comment").error(f"{len(comment)} characters; at most 128 are allowed")
+    return comment
+
+
+def _root_object(root: Node) -> str:
+    name = root.get("DefaultRootObject", "").str()
+    if name.startswith("/") or len(name) > 255:
+        raise root.get("DefaultRootObject").error(
+            f"{name[:40]!r}: an object name without a leading '/', at most 255 characters")
+    return name
 
 
 def _origin(node: Node) -> Origin:
@@ -117,12 +140,20 @@ def _origin(node: Node) -> Origin:
         keepalive, policy = 5, "https-only"
     else:
         raise node.error("needs CustomOriginConfig or S3OriginConfig")
+    completion: int | None = None
+    if node.has("ResponseCompletionTimeout") and node.get("ResponseCompletionTimeout").value:
+        completion = node.get("ResponseCompletionTimeout").int(1)
+        if completion < read_timeout:
+            raise node.get("ResponseCompletionTimeout").error(
+                f"{completion} must be at least OriginReadTimeout ({read_timeout})")
     timeouts = OriginTimeouts(
         connection_attempts=node.get("ConnectionAttempts", 3).int(1, 3),
         connection_timeout=node.get("ConnectionTimeout", 10).int(1, 10),
         read_timeout=read_timeout,
         keepalive_timeout=keepalive,
+        response_completion_timeout=completion,
     )
+    shield = node.get("OriginShield", {"Enabled": False}).obj()
     return Origin(
         id=origin_id,
         domain_name=node.get("DomainName").str(),
@@ -131,6 +162,7 @@ def _origin(node: Node) -> Origin:
         timeouts=timeouts,
         protocol_policy=policy,
         origin_access_control_id=node.get("OriginAccessControlId", "").str(),
+        origin_shield=shield.get("Enabled", False).bool(),
     )
 
 

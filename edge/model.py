@@ -28,11 +28,14 @@ class OriginTimeouts:
     connection_timeout: int = 10
     read_timeout: int = 30
     keepalive_timeout: int = 5
+    response_completion_timeout: int | None = None
 
     def __repr__(self) -> str:
+        completion = (f", completion={self.response_completion_timeout}s"
+                      if self.response_completion_timeout else "")
         return (f"OriginTimeouts(attempts={self.connection_attempts}, "
                 f"connect={self.connection_timeout}s, read={self.read_timeout}s, "
-                f"keepalive={self.keepalive_timeout}s)")
+                f"keepalive={self.keepalive_timeout}s{completion})")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class Origin:
     timeouts: OriginTimeouts = OriginTimeouts()
     protocol_policy: str = "http-only"
     origin_access_control_id: str = ""
+    origin_shield: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,7 @@ class Distribution:
     default_behavior: CacheBehavior
     custom_error_responses: dict[int, CustomErrorResponse]
     comment: str = ""
+    default_root_object: str = ""
     enabled: bool = True
     etag: str = ""
 

@@ -20,13 +20,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from edge.errors import UsageError
 from edge.fle import FLE_METHODS, decide, fields_to_encrypt, rewrite_body
 from edge.fle_config import FleSetup, load_fle
 from edge.model import CacheBehavior, Distribution
 from edge.oac import OriginSigner, load_credentials, load_oac, signing_plan
+from edge.outcome import Outcome, generated
+from edge.viewer_http import ViewerRequest
 
 
 @dataclass(frozen=True)
@@ -118,14 +120,32 @@ class EdgeSecurity:
         self.header_overrides[origin_id] = merged
         return sorted(names)
 
-    async def encrypt_fields(self, behavior: CacheBehavior, method: str, content_type: str | None,
-                             query: str, body: bytes | None) -> FleResult | None:
-        """Field-level encryption of one request; None when the behaviour has none."""
-        fle_id = behavior.field_level_encryption_id
-        if not fle_id or method not in FLE_METHODS:
-            return None
-        body = body or b""
-        decision = decide(self.fle.configs[fle_id], self.fle.profiles, content_type, query, len(body))
+    def applies(self, behavior: CacheBehavior, method: str) -> bool:
+        """Whether field-level encryption handles this request (POST/PUT on an FLE behaviour)."""
+        return bool(behavior.field_level_encryption_id) and method in FLE_METHODS
+
+    async def with_fle(self, behavior: CacheBehavior, request: ViewerRequest, request_id: str,
+                       miss: Callable[[], Awaitable[Outcome]]) -> Outcome:
+        """Encrypt the request's fields, then ``miss()`` (the origin fetch); or answer 400.
+
+        The outcome carries the log's ``fle-status`` and ``fle-encrypted-fields``.
+        """
+        fle = await self.encrypt_fields(behavior, request.headers.get("Content-Type"),
+                                        request.query, request.body)
+        if fle.reject:  # CloudFront answers every FLE rejection with 400
+            outcome = generated(400, "Error", request_id)
+        else:
+            request.body = fle.body if fle.body is not None else request.body
+            outcome = await miss()
+        outcome.fle_status = fle_status(outcome.status, fle)
+        outcome.fle_encrypted_fields = fle.encrypted_fields or None
+        return outcome
+
+    async def encrypt_fields(self, behavior: CacheBehavior, content_type: str | None, query: str,
+                             body: bytes) -> FleResult:
+        """Rules 1-6 of :mod:`edge.fle` for one body (the behaviour has an FLE config)."""
+        decision = decide(self.fle.configs[behavior.field_level_encryption_id], self.fle.profiles,
+                          content_type, query, len(body))
         if decision.reject:
             return FleResult(decision.status, reject=True)
         if decision.profile is None:
@@ -136,6 +156,6 @@ class EdgeSecurity:
         if not found:
             return FleResult(decision.status, body=body)
         loop = asyncio.get_running_loop()
-        # ~3.5 ms of CPU a field: off the event loop, so hits keep flowing meanwhile.
+        # ~2-4 ms of CPU a field: off the event loop, so hits keep flowing meanwhile.
         new_body = await loop.run_in_executor(None, rewrite_body, body, found, self._encryptor.encrypt)
         return FleResult(decision.status, len(found), new_body)

@@ -1,195 +1,254 @@
-"""The viewer-facing HTTP shell: moves bytes, asks the pure core what to do.
+"""One emulated POP: asks the pure core what to do with a viewer request, renders the
+answer, logs it.
 
-Per request: match the cache behaviour, enforce AllowedMethods, look the cache
-key up; on a hit answer from memory, on a miss fetch through :mod:`edge.upstream`
-(retries, failover), decide the TTL and store. Every request ends with one
-access-log record and a stats increment.
+Per request: refuse what CloudFront refuses (:mod:`edge.limits`), match the
+cache behaviour, enforce AllowedMethods, look the cache key up; a fresh object is
+a hit, answered synchronously by :meth:`Edge.try_hit` (the hot path: no task, no
+await, pre-rendered headers); everything else goes through :class:`edge.fill.Filler`
+(origin, revalidation, stale serving, collapsing, custom error pages). Every
+request ends with one access-log record and a stats increment.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from dataclasses import dataclass
-
-from aiohttp import web
-from multidict import CIMultiDict
+from collections.abc import Callable
+from dataclasses import replace
+from email.utils import parsedate_to_datetime
 
 from edge.accesslog import AccessLog, AccessRecord
 from edge.cache import Cache, CacheEntry
 from edge.cachekey import cache_key
-from edge.failover import viewer_error
-from edge.forwarding import origin_query
+from edge.fill import Filler
+from edge.limits import request_refusal
 from edge.matching import match_behavior
-from edge.model import CacheBehavior, Distribution
-from edge.responses import error_page, new_request_id, via_value
+from edge.model import Distribution
+from edge.outcome import Outcome, from_entry, generated
+from edge.pops import RegionalTier
+from edge.ranges import ranged
+from edge.responses import new_request_id, via_value
+from edge.security import EdgeSecurity
+from edge.staleness import serve_while_revalidating
 from edge.stats import Stats
-from edge.ttl import storage_ttl
-from edge.upstream import FetchResult, Upstream
+from edge.upstream import Upstream
+from edge.viewer_http import ViewerRequest, head_block
 
 DEFAULT_POP = "EMU50-C1"
-_GENERATED_HEADERS = (("Server", "CloudFront"), ("Content-Type", "text/html"))
-_X_CACHE = {word: f"{word} from cloudfront" for word in ("Hit", "RefreshHit", "Miss", "Error")}
-
-
-@dataclass
-class _Outcome:
-    """What the edge answered, for the response headers, the log and the stats."""
-
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    result_type: str
-    detailed: str
-    origin_id: str = ""
-    age: int | None = None
-    fetch: FetchResult | None = None
-    header_bytes: int = -1
-    response_result_type: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.response_result_type:
-            self.response_result_type = self.result_type
-        if self.header_bytes < 0:
-            self.header_bytes = header_size(self.headers)
-
-
-def header_size(headers: tuple[tuple[str, str], ...]) -> int:
-    """Bytes these header lines take on the wire: name, colon, space, value, CRLF."""
-    return sum(len(k) + len(v) + 4 for k, v in headers)
+_WORDS = ("Hit", "RefreshHit", "Miss", "Error")
+_CLOSE = b"Connection: close\r\n"
+_KEEP = b"Connection: keep-alive\r\n"  # HTTP/1.0 viewers need to be told
+# The end of the X-Amz-Cf-Id line and the Age line, for the first hour of an object's life.
+_AGE_LINES = [b"\r\nAge: %d\r\n" % n for n in range(3600)]
 
 
 class Edge:
-    """One emulated POP serving one distribution."""
+    """One emulated POP serving one distribution: its own cache, its own ``X-Amz-Cf-Pop``."""
 
     def __init__(self, distribution: Distribution, upstream: Upstream, log: AccessLog,
-                 pop: str = DEFAULT_POP, cache: Cache | None = None) -> None:
+                 pop: str = DEFAULT_POP, cache: Cache | None = None,
+                 collapse: bool = True, tier: RegionalTier | None = None) -> None:
         self.distribution = distribution
         self.upstream = upstream
         self.log = log
         self.pop = pop
-        self.cache = cache or Cache()
+        self.cache = cache if cache is not None else Cache()
         self.stats = Stats()
-        self._via = via_value()
-        # Wire size of the headers every response gets (X-Cache varies by a few bytes).
-        self._added_bytes = header_size((("X-Cache", "Miss from cloudfront"), ("Via", self._via),
-                                          ("X-Amz-Cf-Pop", pop), ("X-Amz-Cf-Id", "x" * 56))) + 17
+        self.filler = Filler(distribution, upstream, self.stats, collapse, tier)
+        via = via_value()
+        # Everything after the stored headers that only varies by result word, rendered once.
+        self._tail = {word: (f"X-Cache: {word} from cloudfront\r\nVia: {via}\r\n"
+                             f"X-Amz-Cf-Pop: {pop}\r\nX-Amz-Cf-Id: ").encode("latin-1")
+                      for word in _WORDS}
         self._behaviors = distribution.behaviors
         self._default = distribution.default_behavior
+        self._background: set[asyncio.Task[Outcome]] = set()
+        self._root = distribution.default_root_object
+        self.security: EdgeSecurity | None = None  # OAC signing and FLE (edge/security.py)
 
-    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
-        started = time.monotonic()
+    def _root_object(self, request: ViewerRequest) -> None:
+        """``/`` (with or without a query) asks for the DefaultRootObject."""
+        raw = request.raw_path
+        if raw == "/" or raw.startswith("/?"):
+            request.raw_path = "/" + self._root + raw[1:]
+
+    # -- the hot path ------------------------------------------------------------------
+    def try_hit(self, request: ViewerRequest, started: float) -> bytes | None:
+        """The full response for a fresh cached object, or None when it needs more work."""
+        method = request.method
+        if self._root:
+            self._root_object(request)
+        if request.content_length or request.chunked:
+            return None
+        path, _, query = request.raw_path.partition("?")
+        behavior = match_behavior(self._behaviors, self._default, path)
+        if method not in behavior.cached_methods or method not in behavior.allowed_methods \
+                or behavior.policy.caching_disabled:
+            return None
+        now = time.time()
+        key = cache_key(behavior.policy, method, request.headers.get("Host", ""), path, query,
+                        request.headers)
+        entry = self.cache.lookup(key, now)
+        if entry is None or "Range" in request.headers:
+            return None
+        word = "Error" if entry.is_error else "Hit"
+        request_id = new_request_id()
+        if not entry.is_error and (entry.etag or entry.last_modified) and \
+                viewer_has_it(request.headers.get("If-None-Match"),
+                              request.headers.get("If-Modified-Since"), entry):
+            entry = not_modified(entry)
+        data = self._render_entry(entry, word, request_id, now, request)
+        self.stats.count(word, word, entry.status, entry.origin_id)
+        self._log(request, entry.status, word, word, word, request_id, len(data), now,
+                  started, entry.content_type, len(entry.body), None)
+        return data
+
+    def _render_entry(self, entry: CacheEntry, word: str, request_id: str, now: float,
+                      request: ViewerRequest) -> bytes:
+        # Only the request ID and Age are new bytes; everything else was rendered earlier.
+        age = int(now - entry.stored_at)
+        age_line = _AGE_LINES[age] if 0 <= age < len(_AGE_LINES) else \
+            b"\r\nAge: %d\r\n" % max(0, age)
+        length_line = entry.length_line or b"Content-Length: %d\r\n" % len(entry.body)
+        return b"".join((entry.head, self._tail[word], request_id.encode("ascii"), age_line,
+                         length_line, _connection(request), b"\r\n",
+                         b"" if request.method == "HEAD" else entry.body))
+
+    # -- everything else -----------------------------------------------------------------
+    async def respond(self, request: ViewerRequest, started: float,
+                      deliver: Callable[[bytes], bool]) -> None:
+        """Answer ``request`` through ``deliver`` (False: the viewer is gone), then log it."""
         now = time.time()
         request_id = new_request_id()
-        transport = request.transport
-        peer = transport.get_extra_info("peername") if transport is not None else None
-        method = request.method
-        path, _, query = request.raw_path.partition("?")
-        host = request.host
-        behavior = match_behavior(self._behaviors, self._default, path)
-
-        if method not in behavior.allowed_methods:
-            outcome = self._generated(403, "InvalidRequestMethod", request_id)
-        else:
-            cacheable = method in behavior.cached_methods and not behavior.policy.caching_disabled
-            key = cache_key(behavior.policy, method, host, path, query,
-                            request.headers) if cacheable else None
-            entry = self.cache.lookup(key, now) if key is not None else None
-            if entry is not None:
-                outcome = _from_cache(entry, now)
-            else:
-                outcome = await self._miss(request, behavior, method, key, request_id,
-                                           peer[0] if peer else "127.0.0.1")
-
-        added = [("X-Cache", _X_CACHE[outcome.result_type]), ("Via", self._via),
-                 ("X-Amz-Cf-Pop", self.pop), ("X-Amz-Cf-Id", request_id)]
-        if outcome.age is not None:
-            added.append(("Age", str(outcome.age)))
-        headers: CIMultiDict[str] = CIMultiDict(outcome.headers)
-        headers.extend(added)
-        response = web.Response(status=outcome.status, body=outcome.body, headers=headers)
-        first_byte = 0.0
-        try:
-            await response.prepare(request)
-            first_byte = time.monotonic() - started
-            await response.write_eof()
-        except ConnectionResetError:
+        outcome = await self._decide(request, request_id, now)
+        if outcome.status == 200 and request.method == "GET":
+            range_header = request.headers.get("Range")
+            if range_header is not None:
+                outcome, served = ranged(outcome, range_header)
+                outcome.range = served
+        data = self.render(outcome, request_id, request)
+        status, result, detailed = outcome.status, outcome.result_type, outcome.detailed
+        response_result = outcome.response_result_type
+        if not deliver(data):
             # The viewer hung up while we waited on the origin: CloudFront logs status 000.
-            outcome.response_result_type = outcome.result_type
-            outcome.status, outcome.result_type = 0, "Error"
-            outcome.detailed = "ClientHungUpRequest"
-        self._record(request, outcome, now, request_id, started, first_byte, query, headers, peer)
-        return response
+            response_result, status, result, detailed = result, 0, "Error", "ClientHungUpRequest"
+        self.stats.count(result, detailed, status, outcome.origin_id)
+        self._log(request, status, result, detailed, response_result, request_id, len(data),
+                  time.time(), started, outcome.content_type, len(outcome.body), outcome)
 
-    async def _miss(self, request: web.BaseRequest, behavior: CacheBehavior, method: str,
-                    key: tuple[str, ...] | None, request_id: str, client_ip: str) -> _Outcome:
-        body = await request.read() if request.body_exists else None
-        target = self.distribution.target(behavior.target_origin_id)
+    async def _decide(self, request: ViewerRequest, request_id: str, now: float) -> Outcome:
+        refusal = request_refusal(request)
+        if refusal is not None:
+            request.keep_alive = False  # as CloudFront: answer, then close
+            return generated(refusal.status, refusal.detailed, request_id, refusal.reason)
         path, _, query = request.raw_path.partition("?")
-        query = origin_query(behavior, query)
-        fetch = await self.upstream.fetch(target, behavior, method,
-                                          f"{path}?{query}" if query else path,
-                                          request.headers.items(), body, request_id, client_ip)
-        for attempt in fetch.attempts:
-            self.stats.origin_attempts[f"{attempt.origin_id}:{attempt.log_word}"] += 1
-        if fetch.failover_reason:
-            self.stats.failovers += 1
-        now = time.time()
-        origin_response = fetch.response
-        if origin_response is None:
-            status, detailed = viewer_error(fetch.failure or "reset")
-            outcome = self._generated(status, detailed, request_id)
-            outcome.fetch = fetch
-            cache_control = expires = None
-        else:
-            result = "Error" if origin_response.status >= 400 else "Miss"
-            outcome = _Outcome(origin_response.status, origin_response.headers,
-                               origin_response.body, result, result,
-                               origin_response.origin_id, fetch=fetch)
-            cache_control, expires = origin_response.cache_control, origin_response.expires
-        if key is not None:
-            custom = self.distribution.custom_error_responses.get(outcome.status)
-            ttl = storage_ttl(behavior.policy, method, outcome.status, cache_control, expires,
-                              now, custom.error_caching_min_ttl if custom else None)
-            if ttl:
-                self.cache.store(key, CacheEntry(
-                    outcome.status, outcome.headers, outcome.body, now, ttl, outcome.origin_id,
-                    outcome.status >= 400, outcome.header_bytes))
-        return outcome
+        behavior = match_behavior(self._behaviors, self._default, path)
+        method = request.method
+        if method not in behavior.allowed_methods:
+            return generated(403, "InvalidRequestMethod", request_id)
+        if self.security is not None and self.security.applies(behavior, method):
+            # Field-level encryption: a 400, or the origin fetch with the fields encrypted.
+            return await self.security.with_fle(behavior, request, request_id, lambda: self.filler.miss(
+                request, behavior, None, self.cache, request_id, None))
+        key = None
+        if method in behavior.cached_methods and not behavior.policy.caching_disabled:
+            key = cache_key(behavior.policy, method, request.host, path, query, request.headers)
+        entry = self.cache.peek(key) if key is not None else None
+        if entry is not None and key is not None:
+            if entry.fresh(now):
+                return from_entry(entry, now)
+            if serve_while_revalidating(entry, now):
+                task = asyncio.ensure_future(
+                    self.filler.miss(request, behavior, key, self.cache, request_id, entry))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+                return from_entry(entry, now, "Hit")
+        return await self.filler.miss(request, behavior, key, self.cache, request_id, entry)
 
-    def _generated(self, status: int, detailed: str, request_id: str) -> _Outcome:
-        return _Outcome(status, _GENERATED_HEADERS, error_page(status, request_id),
-                        "Error", detailed)
+    def render(self, outcome: Outcome, request_id: str, request: ViewerRequest) -> bytes:
+        """The response bytes of ``outcome`` for this viewer."""
+        head = outcome.head or head_block(outcome.status, outcome.headers)
+        age = f"Age: {outcome.age}\r\n" if outcome.age is not None else ""
+        body = outcome.body
+        length = outcome.head_length if outcome.head_length is not None else len(body)
+        tail = f"{request_id}\r\n{age}Content-Length: {length}\r\n".encode("latin-1")
+        close = _connection(request)
+        if request.method == "HEAD":
+            body = b""
+        return b"".join((head, self._tail[outcome.result_type], tail, close, b"\r\n", body))
 
-    def _record(self, request: web.BaseRequest, outcome: _Outcome, now: float, request_id: str,
-                started: float, first_byte: float, query: str, headers: CIMultiDict[str],
-                peer: tuple[str, int] | None) -> None:
-        self.stats.count(outcome.result_type, outcome.detailed, outcome.status, outcome.origin_id)
-        fetch = outcome.fetch
-        header_bytes = outcome.header_bytes + self._added_bytes
-        rh = request.headers
+    def reject(self, request: ViewerRequest, status: int, detailed: str, reason: str,
+               started: float) -> bytes:
+        """Answer (and log) a request the HTTP layer refused before it reached the cache."""
+        request.keep_alive = False
+        request_id = new_request_id()
+        lead = "Request too large" if status == 413 else "Bad request"
+        outcome = generated(status, detailed, request_id, f"{lead}: {reason}.")
+        data = self.render(outcome, request_id, request)
+        self.stats.count("Error", detailed, status, "")
+        self._log(request, status, "Error", detailed, "Error", request_id, len(data),
+                  time.time(), started, "text/html", len(outcome.body), outcome)
+        return data
+
+    def _log(self, request: ViewerRequest, status: int, result: str, detailed: str,
+             response_result: str, request_id: str, sc_bytes: int, now: float, started: float,
+             content_type: str | None, content_len: int, outcome: Outcome | None) -> None:
+        if not self.log.enabled:
+            return
+        fetch = outcome.fetch if outcome is not None else None
+        headers = request.headers
+        path, _, query = request.raw_path.partition("?")
+        taken = time.monotonic() - started
+        peer = request.peer
+        host = headers.get("Host", "")
         self.log.add(AccessRecord(
-            ts=now, edge_location=self.pop,
-            sc_bytes=header_bytes + len(outcome.body), c_ip=peer[0] if peer else "-",
-            method=request.method, host=request.host, uri_stem=request.raw_path.partition("?")[0],
-            status=outcome.status, referer=rh.get("Referer"), user_agent=rh.get("User-Agent"),
-            uri_query=query, cookie=rh.get("Cookie"), result_type=outcome.result_type,
-            request_id=request_id, host_header=request.host, protocol="http",
-            cs_bytes=sum(len(k) + len(v) + 4 for k, v in request.raw_headers)
-            + (request.content_length or 0),
-            time_taken=time.monotonic() - started, forwarded_for=rh.get("X-Forwarded-For"),
-            ssl_protocol=None, ssl_cipher=None,
-            response_result_type=outcome.response_result_type,
-            protocol_version=f"HTTP/{request.version.major}.{request.version.minor}",
-            fle_status=None, fle_encrypted_fields=None, c_port=peer[1] if peer else 0,
-            time_to_first_byte=first_byte, detailed_result_type=outcome.detailed,
-            content_type=headers.get("Content-Type"), content_len=len(outcome.body),
-            range_start=None, range_end=None,
-            origin_attempts=fetch.attempts_text if fetch else None,
-            failover_reason=fetch.failover_reason if fetch else None,
+            now, self.pop, sc_bytes, peer[0], request.method, host, path,
+            status, headers.get("Referer"), headers.get("User-Agent"), query,
+            headers.get("Cookie"), result, request_id, host, "http",
+            request.head_bytes + len(request.body), taken, headers.get("X-Forwarded-For"),
+            None, None, response_result, request.version,
+            outcome.fle_status if outcome is not None else None,
+            outcome.fle_encrypted_fields if outcome is not None else None, peer[1], taken, detailed,
+            content_type, content_len,
+            outcome.range[0] if outcome is not None and outcome.range else None,
+            outcome.range[1] if outcome is not None and outcome.range else None,
+            fetch.attempts_text if fetch else None, fetch.failover_reason if fetch else None,
         ))
 
 
-def _from_cache(entry: CacheEntry, now: float) -> _Outcome:
-    result = "Error" if entry.is_error else "Hit"
-    return _Outcome(entry.status, entry.headers, entry.body, result, result,
-                    entry.origin_id, age=entry.age(now), header_bytes=entry.header_bytes)
+def viewer_has_it(if_none_match: str | None, if_modified_since: str | None,
+                  entry: CacheEntry) -> bool:
+    """Does the viewer's conditional request match the cached object (RFC 9110 13.1)?
+
+    If-None-Match wins when present (weak comparison, ``*`` matches anything); otherwise
+    If-Modified-Since against the stored Last-Modified.
+    """
+    if if_none_match is not None:
+        if entry.etag is None:
+            return False  # no ETag stored: CloudFront ignores the viewer's If-None-Match
+        if if_none_match.strip() == "*":
+            return True
+        bare = entry.etag.removeprefix("W/")
+        return any(c.strip().removeprefix("W/") == bare for c in if_none_match.split(","))
+    if if_modified_since is None or entry.last_modified is None:
+        return False
+    try:
+        return parsedate_to_datetime(entry.last_modified) <= parsedate_to_datetime(
+            if_modified_since)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return False
+
+
+def not_modified(entry: CacheEntry) -> CacheEntry:
+    """The 304 a viewer's matching If-None-Match gets instead of ``entry`` (no body)."""
+    headers = tuple((k, v) for k, v in entry.headers
+                    if k.lower() not in ("content-type", "content-encoding", "content-language"))
+    return replace(entry, status=304, headers=headers, body=b"",
+                   head=head_block(304, headers), length_line=b"")
+
+
+def _connection(request: ViewerRequest) -> bytes:
+    """The Connection header line, when one is needed."""
+    if not request.keep_alive:
+        return _CLOSE
+    return b"" if request.version == "HTTP/1.1" else _KEEP

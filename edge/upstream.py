@@ -48,6 +48,7 @@ class OriginResponse:
     body: bytes
     cache_control: str | None
     expires: str | None
+    content_length: int | None = None  # as the origin said (what a HEAD answer reports)
 
 
 @dataclass
@@ -103,14 +104,21 @@ class Upstream:
 
     async def fetch(self, target: Target, behavior: CacheBehavior, method: str, path_qs: str,
                     viewer_headers: Iterable[tuple[str, str]], body: bytes | None,
-                    request_id: str, client_ip: str) -> FetchResult:
-        """Send a viewer request through ``target`` (one origin or a group)."""
+                    request_id: str, client_ip: str,
+                    extra_headers: dict[str, str] | None = None) -> FetchResult:
+        """Send a viewer request through ``target`` (one origin or a group).
+
+        ``extra_headers`` (lower-case names) are the edge's own additions, such as the
+        conditional headers of a revalidation; they go out to every origin tried.
+        """
         viewer = list(viewer_headers)
         result = FetchResult()
         last_index = len(target.origins) - 1
         for index, origin in enumerate(target.origins):
             headers = origin_request_headers(viewer, behavior, origin, request_id, client_ip,
                                              behavior.origin_request_policy_id)
+            if extra_headers:
+                headers.update(extra_headers)
             path = origin.origin_path + path_qs
             if self._finalize is not None:
                 headers = self._finalize(origin.id, method, self._bases[origin.id] + path,
@@ -129,6 +137,21 @@ class Upstream:
     async def _attempts(self, origin: Origin, method: str, path: str, headers: dict[str, str],
                         body: bytes | None, log: list[AttemptResult]
                         ) -> tuple[OriginResponse | None, AttemptResult]:
+        cap = origin.timeouts.response_completion_timeout
+        if cap is None:
+            return await self._tries(origin, method, path, headers, body, log)
+        try:
+            # ResponseCompletionTimeout bounds the whole exchange, retries included.
+            return await asyncio.wait_for(
+                self._tries(origin, method, path, headers, body, log), cap)
+        except asyncio.TimeoutError:
+            attempt = AttemptResult(origin.id, failure=READ_TIMEOUT)
+            log.append(attempt)
+            return None, attempt
+
+    async def _tries(self, origin: Origin, method: str, path: str, headers: dict[str, str],
+                     body: bytes | None, log: list[AttemptResult]
+                     ) -> tuple[OriginResponse | None, AttemptResult]:
         session = self._sessions[origin.id]
         url = self._bases[origin.id] + path
         tries = origin.timeouts.connection_attempts
@@ -151,7 +174,7 @@ class Upstream:
                 response = OriginResponse(
                     origin_id=origin_id, status=resp.status, headers=kept, body=payload,
                     cache_control=resp.headers.get("Cache-Control"),
-                    expires=resp.headers.get("Expires"))
+                    expires=resp.headers.get("Expires"), content_length=resp.content_length)
                 return response, AttemptResult(origin_id, status=resp.status)
         except aiohttp.ConnectionTimeoutError:
             failure = CONNECT_TIMEOUT

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import re
 from dataclasses import dataclass
 from typing import NoReturn, Sequence
 
 from origins.errors import UsageError
+from origins.security_cli import SecurityConfig, add_arguments as add_security_arguments
+from origins.security_cli import from_args as security_from_args
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -22,6 +25,7 @@ class OriginConfig:
     token: str | None = None
     ready_file: str | None = None
     max_age: int = 3600
+    security: SecurityConfig = SecurityConfig()
 
 
 def parse_address(value: str, flag: str) -> tuple[str, int]:
@@ -33,6 +37,14 @@ def parse_address(value: str, flag: str) -> tuple[str, int]:
     if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
         raise UsageError(f"{flag}: expected HOST:PORT with PORT 0..65535, got {value!r}")
     return host, int(port_text)
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback IP literal; anything else (``0.0.0.0`` too) is reachable from outside."""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--token", metavar="T", help="require 'Authorization: Bearer TOKEN' on the control API")
     parser.add_argument("--ready-file", metavar="PATH", help="write the ready JSON here once listening")
     parser.add_argument("--max-age", default="3600", metavar="S", help="max-age of /static objects in seconds (default 3600)")
+    add_security_arguments(parser)
     return parser
 
 
@@ -65,11 +78,17 @@ def parse_args(argv: Sequence[str]) -> OriginConfig:
         raise UsageError(f"--max-age: expected a whole number of seconds >= 0, got {args.max_age!r}")
     if args.token is not None and (not args.token or not args.token.isprintable() or " " in args.token):
         raise UsageError("--token: expected a non-empty token without spaces")
+    control = parse_address(args.control, "--control")
+    if args.token is None and not is_loopback(control[0]):
+        # Anyone who reaches the control port can break this origin: off loopback, a token is a must.
+        raise UsageError(f"--control: {control[0]} is not a loopback address; a control API reachable "
+                         "from other hosts needs --token T (or keep --control on 127.0.0.1)")
     return OriginConfig(
         origin_id=args.id,
         listen=parse_address(args.listen, "--listen"),
-        control=parse_address(args.control, "--control"),
+        control=control,
         token=args.token,
         ready_file=args.ready_file,
         max_age=int(args.max_age),
+        security=security_from_args(args),
     )

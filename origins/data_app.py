@@ -17,13 +17,17 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 
 from origins.content import LAST_MODIFIED_EPOCH, ContentError, make_object, not_modified
+from origins.fle import FieldDecryptor, describe_fields
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_FORM_BYTES = 2 * 1024 * 1024  # CloudFront caps FLE bodies at 1 MB; leave room
 
 
-def create_data_app(origin_id: str, max_age: int = 3600) -> Flask:
-    """The content app of origin ``origin_id``; every response carries ``X-Origin-Id``."""
+def create_data_app(origin_id: str, max_age: int = 3600, decryptor: FieldDecryptor | None = None) -> Flask:
+    """The content app of origin ``origin_id``; every response carries ``X-Origin-Id``.
+
+    With a ``decryptor`` the form endpoint opens field-level-encrypted fields (origins/fle.py).
+    """
     app = Flask("origins.data", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_FORM_BYTES
 
@@ -51,9 +55,7 @@ def create_data_app(origin_id: str, max_age: int = 3600) -> Flask:
     def form(name: str) -> Response | tuple[Response, int]:
         if request.mimetype != FORM_TYPE:
             return _error(415, f"expected Content-Type {FORM_TYPE}, got {request.mimetype or 'none'!r}")
-        fields: dict[str, dict[str, Any]] = {
-            key: {"value": value} for key, value in request.form.items(multi=False)
-        }
+        fields: dict[str, dict[str, Any]] = describe_fields(request.form.items(multi=False), decryptor)
         response = jsonify(origin=origin_id, path=request.path, fields=fields)
         response.headers["Cache-Control"] = "no-store"
         return response

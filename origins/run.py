@@ -11,6 +11,8 @@ from pathlib import Path
 import gevent
 from gevent.event import Event
 
+from origins.access_middleware import AccessMiddleware
+from origins.access_control import register_access_routes
 from origins.chaos import ChaosMiddleware
 from origins.cli import OriginConfig
 from origins.control_app import create_control_app
@@ -35,16 +37,19 @@ def serve(config: OriginConfig) -> int:
     """Serve until SIGTERM or SIGINT; returns the exit code (0 on a clean stop)."""
     store = FaultStore()
     stats = Stats()
-    data_app = ChaosMiddleware(
-        create_data_app(config.origin_id, config.max_age), config.origin_id, store, stats,
-        sleep=gevent.sleep,
+    chaos = ChaosMiddleware(
+        create_data_app(config.origin_id, config.max_age, config.security.decryptor),
+        config.origin_id, store, stats, sleep=gevent.sleep,
     )
+    # Access is checked at the front door, before any fault: a failing private bucket still
+    # refuses strangers with 403 (origins/access.py).
+    data_app = access = AccessMiddleware(chaos, config.origin_id, config.security.access, stats=stats)
     data = DataListener(*config.listen, data_app)
     try:
         data.open()
-        control = control_server(
-            *config.control, create_control_app(config.origin_id, store, stats, config.token)
-        )
+        control_app = create_control_app(config.origin_id, store, stats, config.token)
+        register_access_routes(control_app, config.origin_id, access)
+        control = control_server(*config.control, control_app)
     except OSError as exc:
         data.close()
         print(f"python -m origins: cannot listen: {exc.strerror or exc}", file=sys.stderr)

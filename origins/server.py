@@ -52,6 +52,7 @@ class OriginHandler(WSGIHandler):
     def get_environ(self) -> dict[str, Any]:
         environ = super().get_environ()
         environ[CONNECTION_KEY] = RawConnection(self.socket)
+        environ["RAW_URI"] = self.path  # as sent, before unquoting: SigV4 signs this form
         return environ
 
     def handle_one_response(self) -> None:

@@ -1,7 +1,11 @@
-"""``python -m reports build RUN``: write the report of a run folder.
+"""``python -m reports``: build a run's report, compare two runs, chart regression trends.
 
-Prints where the report is and whether the scenario's thresholds passed. Exit status:
-0 built (thresholds are reported, not enforced here), 2 bad usage or not a run folder.
+    python -m reports build RUN           summary.json, plots/*.png, report.html in RUN
+    python -m reports compare A B [--out DIR]
+    python -m reports trend DIR [--out DIR]
+
+Exit status: 0 done (thresholds are reported, not enforced here), 2 bad usage, or a
+folder that is not what the command needs (one line on stderr, no traceback).
 """
 
 from __future__ import annotations
@@ -10,35 +14,81 @@ import argparse
 import sys
 from pathlib import Path
 
-from reports.build import build_report
 from reports.errors import ReportError
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m reports",
-        description="Reports of chaos runs: latency, hit ratio, failover time.")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="python -m reports",
+                     description="Reports of chaos runs: latency, hit ratio, failover time.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     build = commands.add_parser(
-        "build", help="write summary.json, plots/*.png and report.html into RUN")
+        "build", help="write summary.json, plots/*.png and report.html into RUN "
+                      "(or into every run of a repeat folder)")
     build.add_argument("run", metavar="RUN", type=Path,
                        help="a run folder, e.g. results/20260101T120000Z-primary-killed")
+    compare = commands.add_parser("compare", help="two runs side by side: deltas, overlaid charts")
+    compare.add_argument("a", metavar="A", type=Path, help="the baseline run folder")
+    compare.add_argument("b", metavar="B", type=Path, help="the run compared with it")
+    compare.add_argument("--out", type=Path, help="output folder (default: next to A, compare-A--B)")
+    trend = commands.add_parser("trend", help="key metrics across every regression run under DIR")
+    trend.add_argument("dir", metavar="DIR", type=Path, help="e.g. results/")
+    trend.add_argument("--out", type=Path, help="output folder (default DIR/trend)")
     return parser
+
+
+def _build(run: Path) -> int:
+    from reports.build import build_report, build_repeat
+    from reports.repeats import MARKER
+
+    if (run / MARKER).exists():
+        built = build_repeat(run)
+        for folder, summary in built:
+            print(f"{folder / 'report.html'}  ({summary['status']}, thresholds "
+                  f"{'passed' if summary['passed'] else 'FAILED'})")
+        return 0
+    summary = build_report(run)
+    verdict = "passed" if summary["passed"] else "FAILED"
+    print(f"{run / 'report.html'}  ({summary['status']}, thresholds {verdict})")
+    return 0
+
+
+def _compare(a: Path, b: Path, out: Path | None) -> int:
+    from reports.compare import compare_runs, text_table
+
+    folder, rows = compare_runs(a, b, out)
+    print(text_table(rows, a.name, b.name))
+    print(f"{folder / 'compare.html'}")
+    return 0
+
+
+def _trend(root: Path, out: Path | None) -> int:
+    from reports.trend import write_trend
+
+    path, count = write_trend(root, out)
+    print(f"{path}  ({count} regression runs)")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        summary = build_report(args.run)
+        if args.command == "compare":
+            return _compare(args.a, args.b, args.out)
+        if args.command == "trend":
+            return _trend(args.dir, args.out)
+        return _build(args.run)
     except ReportError as exc:
         print(f"python -m reports: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # unreadable file, full disk: the user's to fix, not a bug
-        print(f"python -m reports: {exc.filename or args.run}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"python -m reports: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    verdict = "passed" if summary["passed"] else "FAILED"
-    print(f"{args.run / 'report.html'}  ({summary['status']}, thresholds {verdict})")
-    return 0
 
 
 if __name__ == "__main__":

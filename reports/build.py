@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from reports import edgelog, failover, html, metrics, plots, thresholds
+from reports import edgelog, failover, html, metrics, plots, repeats, security, thresholds
 from reports.errors import ThresholdError
 from reports.load import Run, read_run
+
+RUN_FILES = ("events.jsonl", "requests.csv", "requests.parquet")  # any one makes a run folder
 
 
 def summarize(run: Run) -> dict[str, Any]:
@@ -25,6 +27,7 @@ def summarize(run: Run) -> dict[str, Any]:
         "faults": failover.fault_metrics(frame, run.faults, run.duration_s,
                                          run.settings.success_ratio, run.settings.error_grace_s),
         "edge_log": edgelog.cross_check(run.path / "edge-access.log", frame),
+        "security": security.summarize(frame, run.path),  # attacks, FLE, plaintext leaks
     }
     summary["expect"] = check_expect(summary, run.settings.expect)
     summary["passed"] = all(row["passed"] for row in summary["expect"])
@@ -53,6 +56,9 @@ def build_report(run_dir: Path) -> dict[str, Any]:
     run_dir = Path(run_dir)
     run = read_run(run_dir)
     summary = summarize(run)
+    spread = repeats.for_run(run_dir, summary)
+    if spread is not None:
+        summary["repeats"] = spread
     failover_s = {f["id"]: f["time_to_failover_s"] for f in summary["faults"]}
     images = plots.render_all(run, failover_s, run_dir / "plots")
     _write(run_dir / "summary.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
@@ -66,3 +72,15 @@ def _write(path: Path, text: str) -> None:
     temp = path.with_name(path.name + ".tmp")
     temp.write_text(text, encoding="utf-8")
     temp.replace(path)
+
+
+def build_repeat(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """Rebuild every run of a repeat folder, so each report shows the whole distribution.
+
+    Every run's summary.json is written first; then each report reads all of them.
+    """
+    runs = sorted(p for p in Path(folder).iterdir()
+                  if p.is_dir() and any((p / f).exists() for f in RUN_FILES))
+    for run in runs:
+        _write(run / "summary.json", json.dumps(summarize(read_run(run)), indent=2, allow_nan=False) + "\n")
+    return [(run, build_report(run)) for run in runs]

@@ -14,7 +14,8 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
      "interpolation between rows, no histogram binning); also for successful hits vs "
      "successful misses, per origin, per phase and per second."),
     ("phases", "before the first fault, during each fault [t0, t1), and after each fault up "
-     "to the next one; a request belongs to the phase in which it was sent."),
+     "to the next one; a request belongs to the phase in which it was sent. Each phase has "
+     "its own latency for successful hits and misses and its own share per origin."),
     ("by_origin", "requests served by each origin (X-Origin-Id) and their share of all "
      "responses that name an origin."),
     ("probe vs viewers", "The probe sends one request per tick whatever the previous one is "
@@ -41,9 +42,19 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
      "closed)."),
     ("resolution_s", "the probe interval (median gap between probe sends): failover figures "
      "are exact to about one tick either way."),
-    ("edge_log", "request and result-type counts of edge-access.log next to those of "
-     "requests.csv; flagged as a mismatch when the totals differ by more than 2 % (viewers "
-     "still in flight at the end account for a little)."),
+    ("probe (per fault)", "time_to_failover_s, time_to_failback_s, error_window_s and errors "
+     "computed from the probe's requests alone: exact to one probe tick."),
+    ("edge_log", "requests, result types (x-edge-result-type vs X-Cache) and status codes of "
+     "edge-access.log next to those of requests.csv; a count is flagged as a mismatch when "
+     "the two differ by more than 2 % of the larger and by more than 3 requests (viewers "
+     "still in flight at the end account for a few). Origins the edge tried come from "
+     "x-origin-attempts; 'not available' when the run folder has no edge log (a real "
+     "distribution)."),
+    ("repeats", "for a run that is one of a repeat: N, the median, min and max of each key "
+     "metric over the runs of the repeat that have a summary (runs where a metric is null "
+     "are left out of it)."),
+    ("latency charts", "per-second percentiles are over the requests sent in that second; "
+     "the probe-vs-viewers chart shows what the closed-model viewers hide."),
     ("null", "a metric that cannot be computed (no rows to compute it from) is null, and a "
      "threshold on a null metric fails."),
 )

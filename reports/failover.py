@@ -15,6 +15,7 @@ All times are seconds since load start; ``t`` is when a request was *sent* and
 - ``time_to_failback_s``: ``t1`` to the completion of the first successful miss sent at
   or after ``t1`` that the target served again; null if none did.
 - ``resolution_s``: the probe interval; failover figures are exact to about one tick.
+- ``probe``: failover, failback and error figures from the probe's requests alone.
 """
 
 from __future__ import annotations
@@ -84,10 +85,20 @@ def time_to_recover_s(frame: pd.DataFrame, fault: FaultWindow, until: float, rat
     return 0.0 if len(short) == 0 else float(short.max() + 1)
 
 
+def _probe_figures(probe: pd.DataFrame, misses: pd.DataFrame, fault: FaultWindow,
+                   grace_s: float) -> dict[str, Any]:
+    """The same figures from the probe alone: one request per tick, so exact to one tick."""
+    span, errors = error_window(probe, fault, grace_s)
+    return {"time_to_failover_s": time_to_failover_s(misses, fault), "error_window_s": span,
+            "errors": errors, "time_to_failback_s": time_to_failback_s(misses, fault)}
+
+
 def fault_metrics(frame: pd.DataFrame, faults: list[FaultWindow], duration_s: float,
                   success_ratio: float, grace_s: float) -> list[dict[str, Any]]:
     """One summary row per fault window, in fault_id order."""
     misses = _successful_misses(frame)
+    probe = frame[frame["user"] == "Probe"]
+    probe_misses = _successful_misses(probe)
     resolution = probe_interval_s(frame)
     rows = []
     for index, fault in enumerate(faults):
@@ -109,5 +120,6 @@ def fault_metrics(frame: pd.DataFrame, faults: list[FaultWindow], duration_s: fl
             "time_to_recover_s": number(time_to_recover_s(frame, fault, until, success_ratio), 4),
             "time_to_failback_s": time_to_failback_s(misses, fault),
             "resolution_s": resolution,
+            "probe": _probe_figures(probe, probe_misses, fault, grace_s) if len(probe) else None,
         })
     return rows

@@ -16,6 +16,7 @@ from reports.load import FaultWindow
 
 PERCENTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}
 HIT_RESULTS = ("Hit", "RefreshHit")
+_SLICED = ("t", "latency_ms", "ok", "x_cache", "origin", "user")  # what totals() and the splits read
 
 
 def number(value: Any, digits: int = 6) -> float | None:
@@ -107,15 +108,30 @@ def phase_bounds(faults: list[FaultWindow], duration_s: float) -> list[tuple[str
 
 
 def phases(frame: pd.DataFrame, faults: list[FaultWindow], duration_s: float) -> list[dict[str, Any]]:
-    """:func:`totals` for each phase of :func:`phase_bounds`, by send time ``t``."""
+    """:func:`totals`, hit/miss latency and origins for each phase of :func:`phase_bounds`.
+
+    A request belongs to the phase in which it was sent (``t``).
+    """
     rows = []
+    narrow = frame[list(_SLICED)]  # slices copy every column: only the ones used here
     for name, start, end in phase_bounds(faults, duration_s):
-        in_phase = frame[(frame["t"] >= start) & (frame["t"] < end)]
+        in_phase = narrow[(narrow["t"] >= start) & (narrow["t"] < end)]
         shown_start = 0.0 if start == -math.inf else start
         shown_end = duration_s if end == math.inf else end
         rows.append({"name": name, "t_start": number(shown_start, 3),
-                     "t_end": number(shown_end, 3), **totals(in_phase)})
+                     "t_end": number(shown_end, 3), **totals(in_phase),
+                     "latency_ms_by_cache": latency_by_cache(in_phase),
+                     "by_origin": by_origin(in_phase),
+                     "streams": _stream_latency(in_phase)})
     return rows
+
+
+def _stream_latency(rows: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Requests, errors and latency of the probe and of the viewers, apart."""
+    is_probe = rows["user"] == "Probe"
+    return {name: {"requests": len(part), "errors": int(errors_mask(part).sum()),
+                   "latency_ms": latency_stats(part["latency_ms"])}
+            for name, part in (("probe", rows[is_probe]), ("viewers", rows[~is_probe]))}
 
 
 def probe_interval_s(frame: pd.DataFrame) -> float | None:
@@ -132,8 +148,9 @@ def streams(frame: pd.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:
     Viewers wait for each answer before sending the next request, so a slow period
     produces fewer viewer samples (coordinated omission); the probe keeps its rate.
     """
-    probe = frame[frame["user"] == "Probe"]
-    viewers = frame[frame["user"] != "Probe"]
+    is_probe = frame["user"] == "Probe"
+    narrow = frame[list(_SLICED)]
+    probe, viewers = narrow[is_probe], narrow[~is_probe]
     return ({**totals(probe), "interval_s": probe_interval_s(frame)}, totals(viewers))
 
 

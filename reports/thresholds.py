@@ -44,7 +44,7 @@ CONDITION_HELP = "'< x', '<= x', '> x', '>= x', '== x' or 'lo..hi'"
 KNOWN_ROOTS = frozenset({
     "duration_s", "requests", "errors", "error_ratio", "requests_per_s", "hit_ratio",
     "latency_ms", "latency_ms_by_cache", "by_origin", "phases", "probe", "viewers",
-    "faults", "edge_log",
+    "faults", "edge_log", "security",
 })
 
 

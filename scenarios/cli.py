@@ -1,6 +1,6 @@
 """``python -m scenarios``: run, list and validate scenarios.
 
-    python -m scenarios run NAME|FILE [--duration S] [--users N] [--target URL] [--out DIR]
+    python -m scenarios run NAME|FILE [--duration S] [--users N] [--repeat N] [--target URL [--real-target]] [--out DIR]
     python -m scenarios list
     python -m scenarios validate [FILE ...]
 
@@ -10,14 +10,17 @@ Bad input is one line on stderr and exit code 2; no traceback.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
+from scenarios import steps as st
+from scenarios.blackhole import remove_stale, unavailable_reason
 from scenarios.durations import parse_duration
 from scenarios.errors import ScenarioError, ScenarioInputError
 from scenarios.loader import description, display_name, load_scenario, shipped_scenarios
+from scenarios import regression
+from scenarios.safety import add_arguments as add_safety_arguments
+from scenarios.workers import with_workers
 
 EXIT_BAD_INPUT = 2
 
@@ -35,28 +38,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", help="a name (scenarios/NAME.yaml) or a YAML file")
     run.add_argument("--duration", help="override load.duration (e.g. 15, '90s', '2m')")
     run.add_argument("--users", type=int, help="override load.users")
-    run.add_argument("--target", help="drive this URL instead of a local edge (loopback only for now)")
+    run.add_argument("--repeat", type=int, help="override repeat: run N times, report each metric's spread")
+    run.add_argument("--workers", type=int, default=0,
+                     help="Locust master plus N local worker processes (default: one process)")
+    run.add_argument("--target", help="drive this URL instead of a local edge (off this machine: see --real-target)")
+    add_safety_arguments(run)  # --real-target, --max-rps, --max-duration (scenarios/safety.py)
     run.add_argument("--out", type=Path, help="run folder (default results/<UTC time>-<name>)")
     sub.add_parser("list", help="the shipped scenarios and what each proves")
     validate = sub.add_parser("validate", help="check scenario files (all shipped ones by default)")
     validate.add_argument("files", nargs="*")
+    regression.add_parser(sub)  # scenarios/regression.py
     return parser
-
-
-def check_target(url: str) -> str:
-    """Only loopback URLs for now: a real distribution needs its own safety checks."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ScenarioInputError(f"--target: expected a URL like http://127.0.0.1:8080, got {url!r}")
-    host = parts.hostname
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise ScenarioInputError(
-            f"--target: {host} is not a loopback address; driving real distributions is not supported yet")
-    return url.rstrip("/")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -69,23 +61,46 @@ def cmd_run(args: argparse.Namespace) -> int:
             duration = parse_duration(args.duration)
         except ValueError as exc:
             raise ScenarioInputError(f"--duration: {exc}") from None
-    scenario = scenario.with_overrides(duration_s=duration, users=args.users)
+    scenario = scenario.with_overrides(duration_s=duration, users=args.users, repeat=args.repeat)
     late = scenario.late_step()
     if late is not None:
         raise ScenarioInputError(
             f"--duration: steps[{late.index}] ({late.describe()} at {late.at}) would fall after the "
             f"end of a {scenario.load.duration_s:g} s run")
-    target = check_target(args.target) if args.target else None
-    if target and scenario.steps:
-        raise ScenarioInputError(
-            f"--target: {scenario.source} has steps, which need the local stack; use a scenario without steps")
+    state = {origin: st.UP for origin in scenario.origin_ids}
+    for step in scenario.steps:  # a shorter run can move percentage steps past absolute ones
+        if step.action in st.TRANSITIONS:
+            try:
+                state[step.target] = st.transition(step.action, state[step.target])
+            except ValueError as exc:
+                raise ScenarioInputError(
+                    f"--duration: steps[{step.index}] at {step.at_s:g} s: {exc}") from None
+    from scenarios.remote import prepare_run
+
+    scenario, target = prepare_run(scenario, args)  # target, safety rails, plan (scenarios/remote.py)
+    if scenario.uses("blackhole"):
+        reason = unavailable_reason()
+        if reason:
+            raise ScenarioError(f"{scenario.source}: {reason}")
+        remove_stale()
+    scenario = with_workers(scenario, args.workers)  # scenarios/workers.py
     return run_scenario(scenario, out=args.out, target=target)
 
 
+def headline(name: str, text: str, width: int = 100) -> str:
+    """What a scenario does, from its opening comment: up to "Proves:", without "name: " (pure)."""
+    words = description(text).split("Proves:", 1)[0].split()
+    line = " ".join(words)
+    if line.startswith(f"{name}: "):
+        line = line[len(name) + 2:]
+    return line if len(line) <= width else line[:width - 3].rsplit(" ", 1)[0] + " ..."
+
+
 def cmd_list() -> int:
-    for path in shipped_scenarios():
-        first = description(path.read_text()).split("\n", 1)[0]
-        print(f"{path.stem:24} {first}")
+    paths = shipped_scenarios()
+    column = max((len(p.stem) for p in paths), default=0) + 2
+    for path in paths:
+        print(f"{path.stem:{column}}{headline(path.stem, path.read_text())}")
     return 0
 
 
@@ -109,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args)
         if args.command == "list":
             return cmd_list()
+        if args.command == "regression":
+            return regression.cmd_regression(args)
         return cmd_validate(args.files)
     except ScenarioInputError as exc:
         print(str(exc), file=sys.stderr)

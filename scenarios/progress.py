@@ -56,21 +56,28 @@ class RequestsTail:
         self.total_rows = 0
         self.total_errors = 0
 
-    def read(self) -> Window:
+    def read_lines(self) -> list[str]:
+        """The complete lines appended since the last call."""
         try:
             with open(self.path, encoding="utf-8", errors="replace") as f:
                 f.seek(self.offset)
                 chunk = f.read()
                 self.offset = f.tell()
         except FileNotFoundError:
-            return Window()
+            return []
         text = self.partial + chunk
         lines = text.split("\n")
         self.partial = lines.pop()
-        window = count_rows(lines)
+        return lines
+
+    def read(self) -> Window:
+        window = count_rows(self.read_lines())
+        self.count(window)
+        return window
+
+    def count(self, window: Window) -> None:
         self.total_rows += window.rows
         self.total_errors += window.errors
-        return window
 
 
 def progress_line(elapsed_s: float, duration_s: float, state: str, rate: float,

@@ -1,9 +1,10 @@
 """Run a scenario end to end: stack up, load on, steps on time, everything down, report.
 
-Whatever happens (a failed step, a child dying, an exception, SIGINT or SIGTERM) the
-teardown runs: Locust is stopped, every origin's faults are reset, every child is stopped
-and reaped, ``events.jsonl`` ends with ``run-end`` and the report is built from what was
-recorded. Exit codes: 0 every expectation held, 1 one failed or the run deviated/failed,
+Whatever happens (a failed step, a child dying, an abort rule, an exception, SIGINT or
+SIGTERM) the teardown runs: Locust is stopped, the rollback steps run, every blackhole rule
+is removed and every origin's faults are reset, every child is stopped and reaped,
+``events.jsonl`` ends with ``run-end`` and the report is built from what was recorded.
+Exit codes: 0 every expectation held, 1 one failed or the run deviated/failed/aborted,
 130 SIGINT, 143 SIGTERM (bad input, 2, is refused before a run starts).
 """
 
@@ -19,15 +20,20 @@ from typing import Any, TextIO
 import yaml
 
 from scenarios import procs
+from scenarios import steps as st
 from scenarios.errors import RunInterrupted, ScenarioError
+from scenarios.signals import SignalGuard
 from scenarios.events import EventLog
-from scenarios.model import Scenario
-from scenarios.progress import RequestsTail, progress_line
+from scenarios.locust_cmd import locust_argv, locust_env
+from scenarios.model import Scenario, Step
+from scenarios.progress import progress_line
 from scenarios.report import build_and_summarize
-from scenarios.stack import Stack
+from scenarios.remote import stack_for
+from scenarios.watch import Watch
 
 LOCUST_GRACE_S = 20.0        # Locust must be done this long after the planned duration
 LOCUST_READY_TIMEOUT_S = 30.0
+EARLY_END_S = 1.0            # Locust gone this long before its duration: it did not just finish
 
 
 def make_run_dir(name: str, out: Path | None) -> Path:
@@ -37,41 +43,6 @@ def make_run_dir(name: str, out: Path | None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     (out / "logs").mkdir(exist_ok=True)
     return out
-
-
-def locust_argv(scenario: Scenario, host: str, run_dir: Path) -> list[str]:
-    load = scenario.load
-    return procs.python_module_argv(
-        "locust", "-f", str(procs.REPO_ROOT / "locustfiles" / "harness.py"), "--headless",
-        "-u", str(load.users + 1),  # + the probe (fixed_count = 1)
-        "-r", f"{max(load.spawn_rate, 1.0):g}", "-t", f"{load.duration_s:g}s",
-        "--host", host, "--requests-csv", str(run_dir / "requests.csv"),
-        "--csv", str(run_dir / "locust"), "--probe-interval-ms", str(load.probe_interval_ms),
-        "--catalogue-size", str(load.catalogue_size), "--only-summary", "--loglevel", "WARNING",
-        "--stop-timeout", "2", "--exit-code-on-error", "0")
-
-
-class _Signals:
-    """SIGINT/SIGTERM raise :class:`RunInterrupted` once; during teardown they are noted only."""
-
-    def __init__(self) -> None:
-        self.armed = True
-        self.received: list[int] = []
-        self.previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-
-    def install(self) -> None:
-        for sig in self.previous:
-            signal.signal(sig, self._handle)
-
-    def _handle(self, signum: int, _frame: Any) -> None:
-        self.received.append(signum)
-        if self.armed:
-            self.armed = False
-            raise RunInterrupted(signum)
-
-    def restore(self) -> None:
-        for sig, handler in self.previous.items():
-            signal.signal(sig, handler)
 
 
 class Run:
@@ -84,17 +55,23 @@ class Run:
         self.target = target
         self.out = out
         self.events = EventLog(run_dir / "events.jsonl")
-        self.stack = Stack(scenario, run_dir)
+        self.stack = stack_for(scenario, run_dir)  # remote origins (scenarios/remote.py) or the local stack
+        self.watch = Watch(run_dir / "requests.csv", scenario.steady_state, scenario.abort)
         self.locust: procs.Child | None = None
         self.status = "completed"
         self.exit_code = 0
+        self.last_close_ts: float | None = None  # when the last fault window closed
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
 
+    def deviate(self) -> None:
+        if self.status == "completed":
+            self.status, self.exit_code = "deviated", 1
+
     def execute(self) -> int:
         """Run, tear down, report; returns the exit code."""
-        signals = _Signals()
+        signals = SignalGuard()
         signals.install()
         try:
             self.events.record("run-start", params={"scenario": self.scenario.name,
@@ -120,72 +97,137 @@ class Run:
                 signals.restore()
                 raise
         try:
-            return self._report()
+            code = self._report()
         finally:
             signals.restore()
+        if signals.received and self.status != "interrupted":
+            # A signal during teardown or the report: the report is built anyway, then we honour it.
+            self.say(f"{signal.Signals(signals.received[0]).name} received while finishing: report built")
+            return 128 + signals.received[0]
+        return code
 
     def _run(self) -> None:
         host = self.target
         if host is None:
-            self.say(f"starting {len(self.scenario.origin_ids)} origins and the edge ...")
+            self.say(f"starting {len(self.scenario.origin_ids)} origins and the edge ..." if self.scenario.remote is None
+                     else "checking the remote origins' control APIs (no local edge or origin) ...")
             self.events.record("stack-ready", params=self.stack.start())
             host = self.stack.edge_url
-        self.locust = self.stack.start_child("locust", locust_argv(self.scenario, host, self.run_dir),
-                                        ready_timeout=LOCUST_READY_TIMEOUT_S)
+        argv = locust_argv(self.scenario, host, self.run_dir)
+        argv += self.stack.extra_args(self.scenario.stack_args.locust)  # the scenario's `stack.locust`
+        self.locust = self.stack.start_child("locust", argv,
+                                             ready_timeout=LOCUST_READY_TIMEOUT_S,
+                                             env=locust_env(self.scenario))
         self.events.load_start = float(self.locust.ready.get("ts") or time.time())
         self.events.record("load-start", ts=self.events.load_start,
                            params={"host": host, "users": self.scenario.load.users})
         self._drive()
+        self._steady_after()
 
     def _drive(self) -> None:
-        """Apply the steps on time and print progress until Locust is done."""
+        """Apply the steps on time, watch the abort rules, print progress until Locust is done."""
         assert self.locust is not None and self.events.load_start is not None
         start, duration = self.events.load_start, self.scenario.load.duration_s
         pending = list(self.scenario.steps)
-        tail = RequestsTail(self.run_dir / "requests.csv")
+        before_checked = False
         next_tick = time.time() + 1.0
         last_tick = time.time()
         while self.locust.alive():
             now = time.time()
             if now - start > duration + LOCUST_GRACE_S:
                 self.events.record("error", params={"message": "Locust overran its duration"}, ok=False)
-                self.status, self.exit_code = "deviated", 1
+                self.deviate()
                 break
+            due = [s for s in pending if now >= start + s.at_s]
+            if not before_checked and any(st.opens_window(s.action) for s in due):
+                before_checked = True
+                self._steady_before(now)
             while pending and now >= start + pending[0].at_s:
                 self._apply(pending.pop(0))
             if self.target is None and (problem := self.stack.unexpected_exit()):
                 raise ScenarioError(problem)
             if now >= next_tick:
                 next_tick = max(next_tick + 1.0, now + 0.5)  # no burst of lines after a slow step
+                window = self.watch.poll()
+                if (reason := self.watch.abort_reason(now)) is not None:
+                    self._abort(reason)
+                    return
                 if now - start <= duration + 0.5:  # after the duration Locust is only stopping
-                    window = tail.read()
                     rate = window.rows / max(now - last_tick, 1e-3)
                     last_tick = now
                     self.say(progress_line(min(now - start, duration), duration,
                                            self.events.open_windows(), rate, window.hit_ratio,
-                                           tail.total_errors))
+                                           self.watch.tail.total_errors))
             wait = min(next_tick, start + pending[0].at_s if pending else next_tick) - time.time()
             time.sleep(min(max(wait, 0.005), 0.1))
+        ended_at = time.time() - start
+        code = self.locust.popen.returncode
+        if code is not None and ended_at < duration - EARLY_END_S:
+            raise ScenarioError(f"Locust exited unexpectedly (code {code}) {ended_at:.0f} s into a "
+                                f"{duration:g} s run (see {self.stack.log('locust')})")
         for step in pending:  # Locust ended early: the rest of the timeline never happened
             self.events.record("error", target=step.target, ok=False,
                                params={"message": f"step {step.describe()} at {step.at_s:g} s not applied: load ended"})
-            self.status, self.exit_code = "deviated", 1
+            self.deviate()
 
-    def _apply(self, step: Any) -> None:
+    def _abort(self, reason: str) -> None:
+        assert self.locust is not None
+        self.events.record("abort", params={"reason": reason}, ok=False)
+        self.say(f"aborted: {reason}")
+        self.status, self.exit_code = "failed", 1
+
+    def _steady_before(self, now: float) -> None:
+        self.watch.poll()
+        window = self.scenario.steady_state.window_s
+        assert self.events.load_start is not None
+        if now - self.events.load_start < window:  # a fault from the start: nothing to judge yet
+            self.events.record("steady-state", params={"phase": "before", "skipped": (
+                f"the first fault opens {now - self.events.load_start:.1f} s into the run, "
+                f"before a {window:g} s window")})
+            self.say("steady state before the faults not checked: the first fault comes too early")
+            return
+        hi = now - 0.5  # rows still in flight are missing from the newest half second
+        self._steady(self.watch.check_steady("before", max(self.events.load_start or hi, hi - window), hi))
+
+    def _steady_after(self) -> None:
+        """After the load: the last window, not earlier than the last fault's end."""
+        if self.status != "completed" or self.events.open_windows():
+            return  # a fault still open (or the run already failed): nothing to return to
+        assert self.locust is not None and self.events.load_start is not None
+        self.locust.popen.wait(10)  # Locust has quit: requests.csv is complete
+        self.watch.poll()
+        end = self.events.load_start + self.scenario.load.duration_s
+        lo = max(end - self.scenario.steady_state.window_s, self.last_close_ts or self.events.load_start)
+        self._steady(self.watch.check_steady("after", lo, end))
+
+    def _steady(self, result: Any) -> None:
+        assert self.events.load_start is not None
+        self.events.record("steady-state", params=result.params(self.events.load_start), ok=result.ok)
+        self.say(result.line())
+        if not result.ok:
+            self.deviate()
+
+    def _apply(self, step: Step, rollback: bool = False) -> None:
+        extra = {"rollback": True} if rollback else {}
         try:
             params = self.stack.apply(step)
-            self.events.step(step.action, step.target, params, ok=True)
-            self.say(f"step: {step.describe()}")
+            event = self.events.step(step.action, step.target, {**params, **extra}, ok=True)
+            if event.get("fault_edge") == "end":
+                self.last_close_ts = event["ts"]
+            self.say(f"{'rollback' if rollback else 'step'}: {step.describe()}")
         except Exception as exc:  # any step failure is recorded, and the run goes on
-            self.events.step(step.action, step.target, {**step.params, "error": str(exc)}, ok=False)
-            self.status, self.exit_code = "deviated", 1
-            self.say(f"step failed: {step.describe()}: {exc}")
+            self.events.step(step.action, step.target, {**step.params, **extra, "error": str(exc)}, ok=False)
+            self.deviate()
+            self.say(f"{'rollback' if rollback else 'step'} failed: {step.describe()}: {exc}")
 
     def _teardown(self) -> None:
         if self.locust is not None:
             procs.stop(self.locust, timeout=10)  # SIGTERM: Locust flushes requests.csv on quit
             if "load-start" in self.events.kinds:
                 self.events.record("load-end", params={"locust_exit_code": self.locust.popen.returncode})
+        for step in self.scenario.rollback:
+            if self.stack.edge is not None and self.stack.applicable(step):
+                self._apply(step, rollback=True)
         problems = self.stack.reset_faults()
         for problem in problems:
             self.events.record("error", params={"message": f"reset failed: {problem}"}, ok=False)
@@ -193,8 +235,8 @@ class Run:
         survivors = [c.pid for c in self.stack.children if c.alive()]
         if survivors:
             self.events.record("error", params={"message": f"processes still alive: {survivors}"}, ok=False)
-        if self.status == "completed" and (problems or survivors):
-            self.status, self.exit_code = "deviated", 1
+        if problems or survivors:
+            self.deviate()
         self.events.record("run-end", params={"status": self.status,
                                               "pids": [c.pid for c in self.stack.children]})
         self.events.close()
@@ -211,9 +253,25 @@ def write_resolved(scenario: Scenario, run_dir: Path) -> None:
     (run_dir / "scenario.yaml").write_text(text)
 
 
+def run_once(scenario: Scenario, run_dir: Path, target: str | None = None) -> int:
+    """Run ``scenario`` into ``run_dir`` (created); returns the exit code."""
+    make_run_dir(scenario.name, run_dir)
+    write_resolved(scenario, run_dir)
+    print(f"run folder: {run_dir}", flush=True)
+    return Run(scenario, run_dir, target).execute()
+
+
 def run_scenario(scenario: Scenario, out: Path | None = None, target: str | None = None) -> int:
-    """Run ``scenario`` into a new run folder (or ``out``); returns the exit code."""
+    """Run ``scenario`` (``repeat`` times) into a new run folder (or ``out``); returns the exit code."""
     run_dir = make_run_dir(scenario.name, out)
+    if scenario.variants:
+        from scenarios.variants import run_variants
+
+        return run_variants(scenario, run_dir, target, run_scenario)
+    if scenario.repeat > 1:
+        from scenarios.repeat import run_repeated
+
+        return run_repeated(scenario, run_dir, target, run_once)
     write_resolved(scenario, run_dir)
     print(f"run folder: {run_dir}", flush=True)
     return Run(scenario, run_dir, target).execute()

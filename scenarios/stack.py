@@ -2,20 +2,29 @@
 
 Everything listens on 127.0.0.1 with port 0; the real ports come from the ready files.
 A killed origin restarts on the SAME data and control ports, so the edge (which maps the
-origin Id to that address) reconnects to it without knowing it ever left.
+origin Id to that address) reconnects to it without knowing it ever left. The edge's admin
+API listens too (with a random token), for ``invalidate`` steps.
 """
 
 from __future__ import annotations
 
+import secrets
 import signal
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 from origins.client import ControlError, OriginControl
 from scenarios import procs
+from scenarios import steps as st
+from scenarios.blackhole import BlackholeError, Blackholes
+from scenarios.control_step import ACTION as CONTROL
+from scenarios.control_step import call as control_call
 from scenarios.errors import StackError
+from scenarios.invalidation import invalidate
 from scenarios.model import Scenario, Step
+from scenarios.stack_args import expand, make_keys
 
 RESTART_TIMEOUT_S = 10.0  # a port still held by the dying process is retried this long
 
@@ -31,13 +40,18 @@ class Stack:
         self.edge: procs.Child | None = None
         self.children: list[procs.Child] = []  # every process ever started, for the final check
         self.expected_down: set[str] = set()
+        self.state = {origin_id: st.UP for origin_id in scenario.origin_ids}
+        self.blackholes = Blackholes()
+        self.admin_token = secrets.token_hex(16)
+        self.invalidations = 0
 
     def log(self, name: str) -> Path:
         return self.run_dir / "logs" / f"{name}.log"
 
-    def start_child(self, name: str, argv: list[str], ready_timeout: float = 20.0) -> procs.Child:
+    def start_child(self, name: str, argv: list[str], ready_timeout: float = 20.0,
+                    env: dict[str, str] | None = None) -> procs.Child:
         try:
-            child = procs.start(name, argv, log_path=self.log(name), ready_timeout=ready_timeout)
+            child = procs.start(name, argv, log_path=self.log(name), ready_timeout=ready_timeout, env=env)
         except procs.ProcessError as exc:
             raise StackError(str(exc).splitlines()[0] + f" (see {self.log(name)})") from None
         self.children.append(child)
@@ -46,22 +60,31 @@ class Stack:
     def start_origin(self, origin_id: str, listen: str = "127.0.0.1:0",
                      control: str = "127.0.0.1:0") -> procs.Child:
         child = self.start_child(origin_id, procs.python_module_argv(
-            "origins", "--id", origin_id, "--listen", listen, "--control", control))
+            "origins", "--id", origin_id, "--listen", listen, "--control", control,
+            *self.extra_args(self.scenario.stack_args.origins.get(origin_id, ()))))
         self.origins[origin_id] = child
         self.addresses[origin_id] = (str(child.ready["listen"]), str(child.ready["control"]))
         return child
 
     def start(self) -> dict[str, Any]:
         """Start every origin, then the edge; returns the addresses for ``stack-ready``."""
+        if self.scenario.stack_args.keys:  # fresh FLE keys and OAC credentials in RUN/keys
+            try:
+                make_keys(self.run_dir, procs.REPO_ROOT)
+            except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                raise StackError(str(exc)) from None
         for origin_id in self.scenario.origin_ids:
             self.start_origin(origin_id)
         argv = procs.python_module_argv(
             "edge", "--config", str(self.scenario.distribution), "--listen", "127.0.0.1:0",
-            "--access-log", str(self.run_dir / "edge-access.log"))
+            "--access-log", str(self.run_dir / "edge-access.log"),
+            "--admin", "127.0.0.1:0", "--token", self.admin_token,
+            *self.extra_args(self.scenario.stack_args.edge))
         for origin_id, (listen, _control) in self.addresses.items():
             argv += ["--origin", f"{origin_id}={listen}"]
         self.edge = self.start_child("edge", argv)
-        return {"edge": {"listen": self.edge.ready.get("listen"), "pid": self.edge.pid},
+        return {"edge": {"listen": self.edge.ready.get("listen"), "admin": self.edge.ready.get("admin"),
+                         "pid": self.edge.pid},
                 "origins": {o: {"listen": a[0], "control": a[1], "pid": self.origins[o].pid}
                             for o, a in self.addresses.items()}}
 
@@ -75,7 +98,49 @@ class Stack:
 
     def apply(self, step: Step) -> dict[str, Any]:
         """Carry out one step; returns what to record as the event's params. Raises on failure."""
+        if step.action == CONTROL:  # an API call; moves no state (scenarios/control_step.py)
+            return self.api_call(step)
+        if step.target == st.EDGE_TARGET:
+            return self.invalidate(step.params["paths"])
+        params = self._apply_to_origin(step)
+        self.state[step.target] = st.TRANSITIONS[step.action][1]
+        return params
+
+    def extra_args(self, args: tuple[str, ...]) -> list[str]:
+        """A scenario's ``stack`` arguments with their placeholders filled in."""
+        return expand(args, self.run_dir, {o: a[0] for o, a in self.addresses.items()})
+
+    def api_call(self, step: Step) -> dict[str, Any]:
+        if step.target == st.EDGE_TARGET:
+            if self.edge is None or not self.edge.ready.get("admin"):
+                raise StackError("the edge has no admin API")
+            return control_call(f"http://{self.edge.ready['admin']}", step.params, self.admin_token)
+        return control_call(f"http://{self.addresses[step.target][1]}", step.params)
+
+    def applicable(self, step: Step) -> bool:
+        """Whether ``step`` fits the current state (rollback steps that do not are skipped)."""
+        if step.target == st.EDGE_TARGET:
+            return self.edge is not None and self.edge.alive()
+        return st.allowed(step.action, self.state[step.target])
+
+    def invalidate(self, paths: list[str]) -> dict[str, Any]:
+        """An invalidation of ``paths`` on the edge (see :mod:`scenarios.invalidation`)."""
+        if self.edge is None or not self.edge.ready.get("admin"):
+            raise StackError("the edge has no admin API to invalidate through")
+        self.invalidations += 1
+        return invalidate(str(self.edge.ready["admin"]), self.admin_token, paths,
+                          f"{self.run_dir.name}-{self.invalidations}")
+
+    def _apply_to_origin(self, step: Step) -> dict[str, Any]:
         origin = self.origins[step.target]
+        if step.action in ("blackhole", "unblackhole"):
+            port = int(self.addresses[step.target][0].rsplit(":", 1)[1])
+            try:
+                if step.action == "blackhole":
+                    return self.blackholes.add(step.target, port)
+                return self.blackholes.remove(step.target)
+            except BlackholeError as exc:
+                raise StackError(str(exc)) from None
         if step.action == "fault":
             return dict(self.control(step.target).add_fault(**step.params))
         if step.action == "clear":
@@ -125,8 +190,8 @@ class Stack:
         return None
 
     def reset_faults(self) -> list[str]:
-        """Resume paused origins and POST /reset to every live one; returns the failures."""
-        problems = []
+        """Remove blackholes, resume paused origins, POST /reset to every live one; returns the failures."""
+        problems = self.blackholes.remove_all()
         for origin_id, child in self.origins.items():
             if not child.alive():
                 continue

@@ -14,6 +14,10 @@ that window. One window per target at a time keeps every window well defined.
     restart   down     up        start the origin again on the same ports
     pause     up       paused    SIGSTOP (accepts connections, never answers)
     resume    paused   up        SIGCONT
+    blackhole up       blackholed  drop every packet to its data port (connects time out)
+    unblackhole blackholed up    remove that rule
+
+``invalidate`` acts on the edge, not on an origin: it moves no state and opens no window.
 """
 
 from __future__ import annotations
@@ -27,8 +31,12 @@ TRANSITIONS: dict[str, tuple[str, str]] = {
     "restart": ("down", UP),
     "pause": (UP, "paused"),
     "resume": ("paused", UP),
+    "blackhole": (UP, "blackholed"),
+    "unblackhole": ("blackholed", UP),
 }
-ACTIONS = tuple(TRANSITIONS)
+EDGE_ACTIONS = ("invalidate", "control")  # control: a stateless API call (scenarios/control_step.py)
+ACTIONS = (*TRANSITIONS, *EDGE_ACTIONS)
+EDGE_TARGET = "edge"
 
 # Fault types of the origins' control API, with the attributes each one requires.
 # The origin validates the rest (ranges, optional attributes) and answers 400.
@@ -47,11 +55,16 @@ ENVELOPE_KEYS = ("name", "type", "probability", "paths")
 
 
 def opens_window(action: str) -> bool:
-    return TRANSITIONS[action][0] == UP
+    return action in TRANSITIONS and TRANSITIONS[action][0] == UP
 
 
 def closes_window(action: str) -> bool:
-    return TRANSITIONS[action][1] == UP
+    return action in TRANSITIONS and TRANSITIONS[action][1] == UP
+
+
+def allowed(action: str, state: str) -> bool:
+    """Whether ``action`` applies to an origin in ``state`` (edge actions always do)."""
+    return action not in TRANSITIONS or TRANSITIONS[action][0] == state
 
 
 def transition(action: str, state: str) -> str:

@@ -1,4 +1,7 @@
-"""Whole runs of shipped scenarios, as a user starts them, with assertions on the numbers."""
+"""Whole runs of shipped scenarios, as a user starts them, with assertions on the numbers.
+
+Signals at every stage of a run, a dying Locust, abort rules, stages and repeats are in
+``test_end_to_end_chaos.py``."""
 
 from __future__ import annotations
 
@@ -95,27 +98,6 @@ def wait_for_event(proc: subprocess.Popen[str], run_dir: Path, kind: str) -> dic
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.1)
     pytest.fail(f"no {kind} event within 60 s")
-
-
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
-                         ids=["SIGINT", "SIGTERM"])
-def test_signal_mid_run_stops_everything(sig: int, code: int, tmp_path: Path) -> None:
-    run_dir = tmp_path / "interrupted"
-    proc = start_run(run_dir)
-    try:
-        wait_for_event(proc, run_dir, "kill")  # mid-run, with a fault window open
-        proc.send_signal(sig)
-        stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == code, stdout[-2000:] + stderr[-2000:]
-    assert "Traceback" not in stderr
-    kinds = [e["kind"] for e in read_events(run_dir)]
-    assert "interrupted" in kinds and "restart" not in kinds
-    check_clean_end(run_dir, "interrupted")
-    assert (run_dir / "summary.json").exists()  # the report is built from what was recorded
 
 
 def test_edge_dying_fails_the_run_cleanly(tmp_path: Path) -> None:

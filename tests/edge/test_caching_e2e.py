@@ -49,15 +49,20 @@ def test_uncacheable_responses_are_misses(shared_edge: RunningEdge,
     assert primary.control.stats()["by_path"]["/api/uncached"] == before + 3
 
 
-def test_short_ttl_expires(shared_edge: RunningEdge) -> None:
+def test_short_ttl_expires_and_revalidates_as_refresh_hit(shared_edge: RunningEdge) -> None:
     edge = shared_edge
     path = "/cc/max-age=1/short"                       # default behaviour: CachingOptimized
-    assert edge.get(path).headers["X-Cache"] == "Miss from cloudfront"
+    first = edge.get(path)
+    assert first.headers["X-Cache"] == "Miss from cloudfront"
     assert edge.get(path).headers["X-Cache"] == "Hit from cloudfront"
     deadline = time.monotonic() + 5
-    # TTL is 1 s: within a few seconds the object must be fetched again.
+    # TTL is 1 s: within a few seconds the object must be revalidated; the origin has the
+    # same ETag, answers 304, and the stored body is served as a RefreshHit.
     while time.monotonic() < deadline:
-        if edge.get(path).headers["X-Cache"] == "Miss from cloudfront":
+        again = edge.get(path)
+        if again.headers["X-Cache"] != "Hit from cloudfront":
+            assert again.headers["X-Cache"] == "RefreshHit from cloudfront"
+            assert again.content == first.content and again.headers["Age"] == "0"
             break
         time.sleep(0.1)
     else:

@@ -74,3 +74,16 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], needl
     assert lines[0].startswith("edge: error: ")
     assert needle.replace("BAD", str(bad)) in lines[0]
     assert "Traceback" not in proc.stderr
+
+
+def test_pops_collapse_tier_and_cache_policy_options() -> None:
+    base = ["--config", "c.json", "--listen", ":0"]
+    opts = parse_args(base + ["--pops", "3", "--no-collapse", "--regional-tier",
+                              "--cache-policy", "p.json"], "EMU50-C1")
+    assert (opts.pops, opts.collapse, opts.regional_tier, opts.cache_policies) == (
+        3, False, True, ("p.json",))
+    assert (parse_args(base, "P").pops, parse_args(base, "P").collapse) == (1, True)
+    for bad, message in ((["--pops", "0"], "--pops: 0 is out of range (allowed 1..32)"),
+                         (["--pops", "x"], "argument --pops: invalid int value: 'x'")):
+        with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            parse_args(base + bad, "P")

@@ -123,7 +123,40 @@ CASES: list[tuple[Mutation, str]] = [
     (_delete("Origins"), f"{P}.Origins: is required"),
     (_set("CacheBehaviors.Items.0.AllowedMethods.Items", ["GET"]),
      f"{P}.CacheBehaviors.Items[0].AllowedMethods.Quantity: 2 does not match the 1 Items given"),
+    (_set("Origins.Items.0.ResponseCompletionTimeout", 0.5),
+     f"{P}.Origins.Items[0].ResponseCompletionTimeout: expected an integer"),
+    (_set("Comment", "c" * 129), f"{P}.Comment: 129 characters; at most 128 are allowed"),
+    (_set("DefaultRootObject", "/index.html"),
+     f"{P}.DefaultRootObject: '/index.html': an object name without a leading '/'"),
+    (_set("CustomErrorResponses", {"Quantity": 1, "Items": [{"ErrorCode": 412}]}),
+     f"{P}.CustomErrorResponses.Items[0].ErrorCode: 412 is not allowed"),
+    (_set("OriginGroups.Items.0.SelectionCriteria", "media-quality-based"),
+     f"{P}.OriginGroups.Items[0].SelectionCriteria: 'media-quality-based' is not emulated"),
 ]
+
+
+def test_response_completion_timeout_must_cover_the_read_timeout() -> None:
+    doc = configs.distribution()
+    doc["DistributionConfig"]["Origins"]["Items"][0]["ResponseCompletionTimeout"] = 1
+    doc["DistributionConfig"]["Origins"]["Items"][0]["CustomOriginConfig"]["OriginReadTimeout"] = 5
+    with pytest.raises(ConfigError, match=r"ResponseCompletionTimeout: 1 must be at least "
+                                          r"OriginReadTimeout \(5\)"):
+        parse_distribution(doc, "d.json")
+    doc["DistributionConfig"]["Origins"]["Items"][0]["ResponseCompletionTimeout"] = 9
+    origin = parse_distribution(doc, "d.json").origins["primary"]
+    assert origin.timeouts.response_completion_timeout == 9
+
+
+def test_legacy_forward_all_headers_caches_nothing_and_needs_min_ttl_0() -> None:
+    doc = configs.distribution(envelope=False)
+    behaviour = doc["DefaultCacheBehavior"]
+    del behaviour["CachePolicyId"]
+    behaviour["ForwardedValues"] = {"QueryString": True, "Cookies": {"Forward": "all"},
+                                    "Headers": {"Quantity": 1, "Items": ["*"]}}
+    assert parse_distribution(doc).default_behavior.policy.caching_disabled
+    behaviour["MinTTL"] = 5
+    with pytest.raises(ConfigError, match="MinTTL: 5: must be 0 when ForwardedValues.Headers"):
+        parse_distribution(doc)
 
 
 @pytest.mark.parametrize(("mutate", "expected"), CASES, ids=[c[1][:60] for c in CASES])

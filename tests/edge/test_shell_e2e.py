@@ -85,6 +85,24 @@ def test_admin_stats_and_token(make_edge: EdgeFactory, primary: RunningOrigin) -
     assert stats["cache_objects"] == 1
 
 
+def test_process_with_pops_tier_and_invalidation(make_edge: EdgeFactory,
+                                                 primary: RunningOrigin) -> None:
+    edge = make_edge(configs.distribution(), "--token", "t0k", "--pops", "2", "--regional-tier")
+    auth = {"Authorization": "Bearer t0k"}
+    first = requests.get(edge.url + "/static/inv", timeout=10)   # a fresh session each time:
+    second = requests.get(edge.url + "/static/inv", timeout=10)  # the next POP
+    assert [r.headers["X-Amz-Cf-Pop"] for r in (first, second)] == ["EMU50-C1", "EMU51-C1"]
+    assert [r.headers["X-Cache"] for r in (first, second)] == ["Miss from cloudfront",
+                                                              "Hit from cloudfront"]
+    batch = {"Paths": {"Quantity": 1, "Items": ["/static/*"]}, "CallerReference": "e2e"}
+    answer = requests.post(edge.admin_url + "/invalidations", json=batch, headers=auth, timeout=5)
+    assert answer.status_code == 201 and answer.json()["ObjectsRemoved"] == 3  # 2 POPs + tier
+    assert requests.get(edge.url + "/static/inv", timeout=10).headers["X-Cache"] == \
+        "Miss from cloudfront"
+    stats = requests.get(edge.admin_url + "/stats", headers=auth, timeout=5).json()
+    assert set(stats["pops"]) == {"EMU50-C1", "EMU51-C1"} and stats["requests"] == 3
+
+
 def test_sigterm_exits_0_quickly_and_flushes_the_log(make_edge: EdgeFactory,
                                                      primary: RunningOrigin) -> None:
     edge = make_edge(configs.distribution())

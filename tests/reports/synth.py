@@ -84,8 +84,9 @@ def write_edge_log(path: Path, requests: list[list[object]]) -> None:
     for row in requests:
         cells = dict.fromkeys(EDGE_FIELDS, "-")
         failed_over = row[8] == "secondary"
+        attempts = {"Miss": "primary:200", "Error": "primary:connect-refused"}.get(str(row[7]), "-")
         cells.update({"sc-status": str(row[4]), "x-edge-result-type": str(row[7]),
-                      "x-origin-attempts": "primary:connect-refused|secondary:200" if failed_over else "-",
+                      "x-origin-attempts": "primary:connect-refused|secondary:200" if failed_over else attempts,
                       "x-failover-reason": "connect-error" if failed_over else "-"})
         lines.append("\t".join(cells[f] for f in EDGE_FIELDS) + "\n")
     path.write_text("".join(lines))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import io
 import json
 import os
 import struct
@@ -12,14 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from reports.build import build_report
+from reports.__main__ import main
+from reports.build import build_report, summarize
 from reports.definitions import DEFINITIONS
 from reports.edgelog import cross_check
 from reports.load import read_run
 from tests.reports import synth
 
 ROOT = Path(__file__).resolve().parents[2]
-CHARTS = ("latency", "requests", "hit_ratio", "origins", "errors", "latency_hist", "failover_0")
+CHARTS = ("latency", "requests", "hit_ratio", "origins", "errors", "streams", "latency_hist",
+          "failover_0")
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
@@ -29,21 +33,24 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, str]:
+    """The synthetic run built once through the CLI (in this process), with what it printed."""
     folder = synth.make_run(tmp_path_factory.mktemp("built") / "run")
-    return folder, build_report(folder)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["build", str(folder)]) == 0
+    return folder, json.loads((folder / "summary.json").read_text()), printed.getvalue()
 
 
-def test_summary_json_matches_return_value(built: tuple[Path, dict]) -> None:
-    folder, summary = built
-    on_disk = json.loads((folder / "summary.json").read_text())
-    assert on_disk == summary
-    assert on_disk["faults"][0]["time_to_failover_s"] == pytest.approx(0.33, abs=1e-4)
+def test_summary_json_holds_the_summary(built: tuple[Path, dict, str]) -> None:
+    folder, summary, _ = built
+    assert summary == summarize(read_run(folder))  # summary.json holds exactly the summary
+    assert summary["faults"][0]["time_to_failover_s"] == pytest.approx(0.33, abs=1e-4)
     assert not (folder / "summary.json.tmp").exists()
 
 
-def test_every_chart_is_a_sensible_png(built: tuple[Path, dict]) -> None:
-    folder, _ = built
+def test_every_chart_is_a_sensible_png(built: tuple[Path, dict, str]) -> None:
+    folder, _, _ = built
     assert sorted(p.stem for p in (folder / "plots").glob("*.png")) == sorted(CHARTS)
     for name in CHARTS:
         data = (folder / "plots" / f"{name}.png").read_bytes()
@@ -51,8 +58,8 @@ def test_every_chart_is_a_sensible_png(built: tuple[Path, dict]) -> None:
         assert len(data) > 10_000, f"{name}.png looks empty ({len(data)} bytes)"
 
 
-def test_html_is_self_contained(built: tuple[Path, dict]) -> None:
-    folder, _ = built
+def test_html_is_self_contained(built: tuple[Path, dict, str]) -> None:
+    folder, _, _ = built
     page = (folder / "report.html").read_text()
     for name in CHARTS:
         encoded = base64.b64encode((folder / "plots" / f"{name}.png").read_bytes()).decode()
@@ -65,10 +72,12 @@ def test_html_is_self_contained(built: tuple[Path, dict]) -> None:
     assert page.count('class="fail">FAIL') == 2  # hit_ratio threshold and the overall verdict
     assert "0.5025 is not &gt; 0.7" in page or "0.502513 is not &gt; 0.7" in page
     assert "during #0" in page and "restart" in page  # phase table and event timeline
+    # The headline: each fault's failover with the probe's resolution.
+    assert "fault #0 primary kill: failed over in <b>0.33 ± 0.1 s</b>, 3 errors" in page
 
 
-def test_edge_log_cross_check(built: tuple[Path, dict], tmp_path: Path) -> None:
-    _, summary = built
+def test_edge_log_cross_check(built: tuple[Path, dict, str], tmp_path: Path) -> None:
+    _, summary, _ = built
     edge = summary["edge_log"]
     assert (edge["requests"], edge["csv_requests"], edge["mismatch"]) == (600, 600, False)
     assert edge["result_types"] == {"Error": 3, "Hit": 300, "Miss": 297}
@@ -78,8 +87,31 @@ def test_edge_log_cross_check(built: tuple[Path, dict], tmp_path: Path) -> None:
     synth.write_edge_log(folder / "edge-access.log", synth.rows()[:570])
     check = cross_check(folder / "edge-access.log", read_run(folder).requests)
     assert (check["requests"], check["mismatch"], check["difference_ratio"]) == (570, True, 0.05)
+    assert next(r for r in check["rows"] if r["what"] == "requests")["mismatch"] is True
     (folder / "edge-access.log").unlink()
-    assert cross_check(folder / "edge-access.log", read_run(folder).requests) == {"available": False}
+    absent = cross_check(folder / "edge-access.log", read_run(folder).requests)
+    assert absent["available"] is False and absent["reason"].startswith("not available")
+
+
+def test_edge_log_side_by_side(built: tuple[Path, dict, str], tmp_path: Path) -> None:
+    _, summary, _ = built
+    edge = summary["edge_log"]
+    assert edge["status"] == edge["csv_status"] == {"200": 597, "502": 3}
+    # Which origins the edge tried, next to what viewers saw on misses and errors.
+    assert edge["origin_attempts"] == {"primary": {"200": 200, "connect-refused": 100},
+                                       "secondary": {"200": 97}}
+    assert edge["csv_origin_not_hits"] == {"primary": 200, "secondary": 97}
+    assert all(not row["mismatch"] for row in edge["rows"])
+    # 20 hits the edge logged as misses: totals agree, but both result rows are flagged.
+    folder = synth.make_run(tmp_path / "run")
+    rows = synth.rows()
+    for row in [r for r in rows if r[7] == "Hit"][:20]:
+        row[7] = "Miss"
+    synth.write_edge_log(folder / "edge-access.log", rows)
+    check = cross_check(folder / "edge-access.log", read_run(folder).requests)
+    flagged = {r["what"]: (r["edge"], r["csv"]) for r in check["rows"] if r["mismatch"]}
+    assert flagged == {"result Hit": (280, 300), "result Miss": (317, 297)}
+    assert check["mismatch"] is True and check["difference_ratio"] == 0.0
 
 
 def test_interrupted_run_builds(tmp_path: Path) -> None:
@@ -113,9 +145,7 @@ def test_cli_missing_folder_is_one_line(tmp_path: Path) -> None:
     assert "no such run folder" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_cli_builds(tmp_path: Path) -> None:
-    folder = synth.make_run(tmp_path / "run")
-    result = _cli("build", str(folder))
-    assert result.returncode == 0, result.stderr
-    assert "report.html" in result.stdout and "thresholds FAILED" in result.stdout
-    assert json.loads((folder / "summary.json").read_text())["requests"] == 600
+def test_cli_builds(built: tuple[Path, dict, str]) -> None:
+    folder, summary, printed = built
+    assert printed == f"{folder / 'report.html'}  (completed, thresholds FAILED)\n"
+    assert summary["requests"] == 600

@@ -56,6 +56,17 @@ def test_phases(summary: dict) -> None:
     assert (during["t_start"], during["t_end"], during["requests"], during["errors"]) == (10.0, 20.0, 200, 3)
     assert during["hit_ratio"] == round(100 / 197, 6)
     assert (after["t_end"], after["requests"], after["latency_ms"]["p99"]) == (30.0, 200, 10.0)
+    # Split by cache result and origin: during the fault the 97 successful misses are the
+    # secondary's (30 ms); hits (2 ms, cached from the primary) are untouched.
+    assert during["latency_ms_by_cache"]["hit"]["p95"] == 2.0
+    assert during["latency_ms_by_cache"]["miss"]["p50"] == 30.0
+    assert before["latency_ms_by_cache"]["miss"]["p50"] == 10.0
+    assert {k: v["requests"] for k, v in during["by_origin"].items()} == {"primary": 100, "secondary": 97}
+    assert list(before["by_origin"]) == ["primary"]
+    # Probe beside viewers: the probe's misses pay the failover (30 ms), the viewers' hits not.
+    probe, viewers = during["streams"]["probe"], during["streams"]["viewers"]
+    assert (probe["requests"], probe["errors"], probe["latency_ms"]["p95"]) == (100, 3, 30.0)
+    assert (viewers["requests"], viewers["errors"], viewers["latency_ms"]["p99"]) == (100, 0, 2.0)
 
 
 def test_probe_and_viewers(summary: dict) -> None:
@@ -64,6 +75,9 @@ def test_probe_and_viewers(summary: dict) -> None:
     assert summary["probe"]["interval_s"] == 0.1
     assert summary["viewers"]["requests"] == 300
     assert summary["viewers"]["hit_ratio"] == 1.0
+    # Probe-only figures: here the probe sends every miss, so they equal the run's figures.
+    assert summary["faults"][0]["probe"] == {"time_to_failover_s": 0.33, "error_window_s": 0.2,
+                                             "errors": 3, "time_to_failback_s": 0.01}
 
 
 def test_fault_metrics(summary: dict) -> None:

@@ -21,7 +21,8 @@ def test_list_names_every_shipped_scenario() -> None:
     assert result.returncode == 0
     names = [line.split()[0] for line in result.stdout.splitlines()]
     assert {"baseline", "primary-503", "primary-killed"} <= set(names)
-    assert "primary-killed: the primary origin dies" in result.stdout
+    line = next(line for line in result.stdout.splitlines() if line.startswith("primary-killed "))
+    assert line.split(None, 1)[1] == "the primary origin dies (SIGKILL) under load and comes back."
 
 
 def test_validate_shipped() -> None:
@@ -47,6 +48,7 @@ def test_validate_reports_each_bad_file(tmp_path: Path) -> None:
     (("run", "no-such-scenario"), "unknown scenario 'no-such-scenario' (known: "),
     (("run", "primary-killed", "--duration", "soon"), "--duration: expected a number of seconds"),
     (("run", "primary-killed", "--users", "0"), "--users: must be within 1..2000, got 0"),
+    (("run", "baseline", "--repeat", "0"), "--repeat: must be within 1..50, got 0"),
     (("run", "baseline", "--target", "http://example.com"),
      "--target: example.com is not a loopback address"),
     (("run", "primary-killed", "--target", "http://127.0.0.1:9"), "--target: scenarios/primary-killed.yaml has steps"),

@@ -79,6 +79,56 @@ BAD = [
      "x.yaml:2: regression: must be true or false, got 'maybe'"),
     ("distribution: [unclosed\n", "x.yaml:2: invalid YAML"),
     ("- just\n- a list\n", "x.yaml:1: must be a mapping, got list"),
+    # load stages
+    ("distribution: distributions/default.json\nload: {stages: []}\n",
+     "x.yaml:2: load.stages: needs at least one stage"),
+    ("distribution: distributions/default.json\nload: {users: 5, stages: [{duration: 5s}]}\n",
+     "x.yaml:2: load.users: goes in each stage when load.stages is given"),
+    ("distribution: distributions/default.json\nload:\n  stages:\n    - {users: 5}\n",
+     "x.yaml:4: load.stages[0]: missing 'duration'"),
+    ("distribution: distributions/default.json\nload:\n  stages:\n    - {users: 5, duration: 5s, rate: 1}\n",
+     "x.yaml:4: load.stages[0].rate: unknown key (allowed: users, spawn_rate, duration)"),
+    # steady state and abort rules
+    ("distribution: distributions/default.json\nsteady_state: {window: 0s}\n",
+     "x.yaml:2: steady_state.window: must be within 1..600 s"),
+    ("distribution: distributions/default.json\nsteady_state:\n  checks: {latency_ms.p96: '< 5'}\n",
+     "x.yaml:3: steady_state.checks.latency_ms.p96: unknown window metric 'latency_ms.p96' (known: error_ratio"),
+    ("distribution: distributions/default.json\nsteady_state:\n  checks: {latency_ms.p95: 'fast'}\n",
+     "x.yaml:3: steady_state.checks.latency_ms.p95: bad condition 'fast'"),
+    ("distribution: distributions/default.json\nabort: {metric: error_ratio}\n",
+     "x.yaml:2: abort: must be a list of rules"),
+    ("distribution: distributions/default.json\nabort:\n  - {metric: error_ratio}\n",
+     "x.yaml:3: abort[0]: missing 'condition'"),
+    ("distribution: distributions/default.json\nabort:\n  - {metric: errors, condition: '> 1'}\n",
+     "x.yaml:3: abort[0].metric: unknown window metric 'errors'"),
+    ("distribution: distributions/default.json\nabort:\n  - {metric: error_ratio, condition: '> 0.5', window: 1h}\n",
+     "x.yaml:3: abort[0].window: must be within 1..600 s"),
+    # repeat, rollback, edge and blackhole steps
+    ("distribution: distributions/default.json\nrepeat: 0\n", "x.yaml:2: repeat: must be a whole number within 1..50"),
+    ("distribution: distributions/default.json\nrollback:\n  - {at: 5s, clear: primary}\n",
+     "x.yaml:3: rollback[0].at: unknown key (allowed: fault, clear, kill"),
+    ("distribution: distributions/default.json\nrollback:\n  - {unblackhole: nobody}\n",
+     "x.yaml:3: rollback[0].unblackhole: unknown origin 'nobody'"),
+    (with_steps("{at: 10s, invalidate: 'static/*'}"),
+     "x.yaml:4: steps[0].invalidate: must start with '/' and may end with one '*', got 'static/*'"),
+    (with_steps("{at: 10s, invalidate: ['/a', '/*/b']}"),
+     "x.yaml:4: steps[0].invalidate[1]: must start with '/' and may end with one '*', got '/*/b'"),
+    (with_steps("{at: 10s, invalidate: []}"), "x.yaml:4: steps[0].invalidate: must be a path like '/*'"),
+    (with_steps("{at: 10s, unblackhole: primary}"),
+     "x.yaml:4: steps[0]: at 10 s: cannot unblackhole an origin that is up (it must be blackholed)"),
+    (with_steps("{at: 10s, blackhole: primary}", "{at: 20s, kill: primary}"),
+     "x.yaml:5: steps[1]: at 20 s: cannot kill an origin that is blackholed (it must be up)"),
+    # variants
+    ("distribution: distributions/default.json\nvariants:\n  - {name: only}\n",
+     "x.yaml:3: variants: needs at least two variants to compare"),
+    ("distribution: distributions/default.json\nvariants:\n  - {name: A}\n  - {name: b}\n",
+     "x.yaml:3: variants[0].name: must be lower-case letters, digits and '-', got 'A'"),
+    ("distribution: distributions/default.json\nvariants:\n  - {name: a}\n  - {name: a}\n",
+     "x.yaml:4: variants[1].name: variant 'a' is defined twice"),
+    ("distribution: distributions/default.json\nvariants:\n  - {name: a, distribution: nope.json}\n  - {name: b}\n",
+     "x.yaml:3: variants[0].distribution: cannot read"),
+    ("distribution: distributions/default.json\nvariants:\n  - {name: a, expect: {hit_ration: '> 1'}}\n"
+     "  - {name: b}\n", "x.yaml:3: variants[0].expect.hit_ration: unknown metric 'hit_ration'"),
 ]
 
 
@@ -128,9 +178,96 @@ def test_step_time_percent() -> None:
 def test_shipped_scenarios_validate(path) -> None:
     scenario = load_scenario(str(path))
     assert scenario.description, "each scenario opens with a comment saying what it proves"
-    assert scenario.load.duration_s == 60
-    assert all(0 < s.at_s < 60 for s in scenario.steps)
+    assert scenario.description.startswith(f"{path.stem}: ")
+    assert "Proves:" in scenario.description
+    # a user waits at most about a minute and a half per run (variants run one after another)
+    assert 10 <= scenario.load.duration_s <= 90
+    assert all(0 <= s.at_s < scenario.load.duration_s for s in scenario.steps)
+    assert scenario.expect, "each scenario says what CloudFront-like behaviour looks like"
+
+
+LIBRARY = {"baseline", "primary-503", "primary-killed", "primary-refused", "primary-blackhole",
+           "primary-hang", "primary-slow", "primary-flapping", "primary-truncated",
+           "status-not-in-criteria", "post-no-failover", "both-origins-down",
+           "error-caching-outlasts-recovery", "default-vs-tuned-timeouts", "cold-cache-failover",
+           "secondary-overload"}
 
 
 def test_shipped_set() -> None:
-    assert {p.stem for p in shipped_scenarios()} >= {"baseline", "primary-503", "primary-killed"}
+    assert {p.stem for p in shipped_scenarios()} >= LIBRARY
+
+
+FULL = """\
+# full: every section.
+distribution: distributions/default.json
+load:
+  probe_interval: 200ms
+  stages:
+    - {users: 4, spawn_rate: 4, duration: 10s}
+    - {users: 12, spawn_rate: 6, duration: 20s}
+steps:
+  - {at: 10s, invalidate: "/*"}
+  - {at: 10s, blackhole: primary}
+  - {at: 50%, unblackhole: primary}
+rollback:
+  - {unblackhole: primary}
+  - {clear: {target: secondary}}
+steady_state: {success_ratio: 0.98, window: 4s, min_requests: 5, checks: {latency_ms.p95: "< 300"}}
+abort:
+  - {metric: error_ratio, condition: "> 0.5", window: 10s}
+  - {metric: latency_ms.p99, condition: "> 5000", window: 5s, min_requests: 3}
+repeat: 3
+expect:
+  faults[0].errors: "<= 5"
+"""
+
+
+def test_full_scenario() -> None:
+    scenario = parse(FULL)
+    load = scenario.load
+    assert (load.users, load.duration_s, load.probe_interval_ms) == (12, 30.0, 200)
+    assert [(s.users, s.spawn_rate, s.duration_s) for s in load.stages] == [(4, 4.0, 10.0), (12, 6.0, 20.0)]
+    assert [(s.action, s.target, s.at_s) for s in scenario.steps] == [
+        ("invalidate", "edge", 10.0), ("blackhole", "primary", 10.0), ("unblackhole", "primary", 15.0)]
+    assert scenario.steps[0].params == {"paths": ["/*"]}
+    assert [(s.action, s.target) for s in scenario.rollback] == [("unblackhole", "primary"), ("clear", "secondary")]
+    steady = scenario.steady_state
+    assert (steady.success_ratio, steady.window_s, steady.min_requests) == (0.98, 4.0, 5)
+    assert [str(c) for c in steady.checks] == ["latency_ms.p95 < 300"]
+    assert [(r.check.metric, str(r.check.condition), r.window_s, r.min_requests) for r in scenario.abort] == [
+        ("error_ratio", "> 0.5", 10.0, 20), ("latency_ms.p99", "> 5000", 5.0, 3)]
+    assert scenario.repeat == 3 and scenario.success_ratio == 0.98
+    # --duration keeps the stages' proportions; percentages move with it
+    shorter = scenario.with_overrides(duration_s=15, repeat=1)
+    assert [s.duration_s for s in shorter.load.stages] == [5.0, 10.0] and shorter.repeat == 1
+    assert [s.at_s for s in shorter.steps] == [7.5, 10.0, 10.0]  # the 50 % step moves first
+    with pytest.raises(ScenarioInputError, match="--users: x.yaml has load stages"):
+        scenario.with_overrides(users=3)
+    with pytest.raises(ScenarioInputError, match="--repeat: must be within 1..50, got 0"):
+        scenario.with_overrides(repeat=0)
+    resolved = scenario.to_dict()
+    assert resolved["rollback"] == [{"unblackhole": "primary"}, {"clear": "secondary"}]
+    assert resolved["steps"][0] == {"at": 10.0, "invalidate": ["/*"]}
+    assert resolved["steady_state"]["success_ratio"] == 0.98 and resolved["repeat"] == 3
+    assert resolved["load"]["stages"][1] == {"users": 12, "spawn_rate": 6.0, "duration": 20.0}
+
+
+def test_variants() -> None:
+    scenario = parse("""\
+        # v: variants.
+        distribution: distributions/default.json
+        steps:
+          - {at: 10s, blackhole: primary}
+        expect: {hit_ratio: "> 0.5", faults[0].errors: "<= 5"}
+        variants:
+          - {name: aws-defaults, distribution: distributions/aws-default-timeouts.json,
+             expect: {faults[0].errors: "> 50"}}
+          - {name: tuned}
+        """)
+    assert [v.name for v in scenario.variants] == ["aws-defaults", "tuned"]
+    defaults = scenario.variant(scenario.variants[0])
+    assert defaults.name == "x-aws-defaults" and defaults.distribution.name == "aws-default-timeouts.json"
+    assert dict(defaults.expect) == {"hit_ratio": "> 0.5", "faults[0].errors": "> 50"}  # merged, overridden
+    tuned = scenario.variant(scenario.variants[1])
+    assert tuned.distribution == scenario.distribution and dict(tuned.expect) == dict(scenario.expect)
+    assert not tuned.variants and tuned.steps == scenario.steps

@@ -1,0 +1,266 @@
+"""Benchmark: the edge against nginx ``proxy_cache`` (hits) and the bare origin (misses).
+
+Side by side in one run on this machine, with wrk as the one load generator:
+
+* **hits**: ``GET /static/bench-1024`` from a warm cache, 32 connections, through the
+  edge and through nginx (one worker, ``proxy_cache``, access log on); once more through
+  the edge with a different request head every time. Servers are pinned to CPU 1, wrk
+  and the origin to CPU 0 (taskset). "Per core" is requests per CPU-second of the server
+  process (from /proc), which something else running on CPU 1 for a while does not skew.
+  Target: edge >= 0.5x nginx per core.
+* **misses**: ``GET /api/bench`` (``Cache-Control: no-store`` under CachingDisabled, so
+  every request goes to the origin), one connection (latency without queueing), through
+  the edge and straight to the origin. Target: the edge adds <= 1 ms to the median.
+
+The edge runs with its access log on (the default distribution). Rounds alternate between
+the servers; the best round of each counts. About 50 s in all.
+
+    python -m bench edge
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bench.cpu import cpu_seconds
+from bench.machine import describe
+from bench.wrk import UNIQUE_HEADS_LUA, WrkResult, pinned, run_wrk
+from scenarios.procs import REPO_ROOT, Child, python_module_argv, start
+
+SERVER_CPU, LOAD_CPU = 1, 0
+ROUND_S = 3.0
+ROUNDS = 3
+HIT_PATH, MISS_PATH = "/static/bench-1024", "/api/bench"
+# Misses are measured one at a time: the added latency of one request, without queueing.
+HIT_CONNECTIONS, MISS_CONNECTIONS = 32, 1
+HIT_RATIO_TARGET, MISS_ADDED_MS_TARGET = 0.5, 1.0
+
+NGINX_CONF = """worker_processes 1;
+daemon off;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log {dir}/access.log;
+  client_body_temp_path {dir}/body; proxy_temp_path {dir}/proxy;
+  fastcgi_temp_path {dir}/fastcgi; uwsgi_temp_path {dir}/uwsgi; scgi_temp_path {dir}/scgi;
+  proxy_cache_path {dir}/cache keys_zone=bench:10m;
+  upstream origin {{ server {origin}; keepalive 32; }}
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_cache bench;
+      proxy_cache_valid 200 1h;
+      add_header X-Cache $upstream_cache_status;
+    }}
+  }}
+}}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_listening(port: int, process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"nginx exited with code {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("nginx did not start listening")
+
+
+def start_nginx(directory: Path, origin: str) -> tuple[subprocess.Popen[bytes], str] | None:
+    """nginx with proxy_cache in front of ``origin``; None (with a note) when not installed."""
+    if shutil.which("nginx") is None:
+        print("note: nginx is not installed: the nginx column is skipped "
+              "(make bench installs nginx-light when run as root)")
+        return None
+    port = _free_port()
+    # nginx started as root runs its worker as 'nobody', which must write the cache here.
+    directory.chmod(0o777)
+    conf = directory / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(dir=directory, origin=origin, port=port))
+    process = subprocess.Popen(pinned(SERVER_CPU, ["nginx", "-c", str(conf), "-p", str(directory)]),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_listening(port, process)
+    return process, f"http://127.0.0.1:{port}"
+
+
+def start_stack(directory: Path) -> tuple[Child, Child]:
+    # The origin shares CPU 0 with wrk (light at one connection), so the edge has CPU 1 to
+    # itself and the direct and through-the-edge miss runs see the same origin.
+    origin = start("origin", pinned(LOAD_CPU, python_module_argv(
+        "origins", "--id", "primary", "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0")))
+    address = origin.ready["listen"]
+    edge = start("edge", pinned(SERVER_CPU, python_module_argv(
+        "edge", "--config", str(REPO_ROOT / "distributions" / "default.json"),
+        "--listen", "127.0.0.1:0", "--origin", f"primary={address}",
+        "--origin", f"secondary={address}", "--access-log", str(directory / "edge-access.log"))))
+    return origin, edge
+
+
+def _check(url: str, want_cache: str | None) -> None:
+    """Fail loudly when a URL does not answer as the benchmark assumes."""
+    response = requests.get(url, timeout=10)
+    response.raise_for_status()
+    if want_cache and want_cache not in response.headers.get("X-Cache", ""):
+        raise RuntimeError(f"{url}: expected X-Cache {want_cache}, got "
+                           f"{response.headers.get('X-Cache')!r}")
+
+
+@dataclass(frozen=True)
+class Round:
+    """One wrk run and the CPU seconds the server spent meanwhile (None: not measured)."""
+
+    result: WrkResult
+    cpu_s: float | None
+
+    @property
+    def per_core(self) -> float:
+        """Requests per CPU-second of the server (its req/s on one whole core)."""
+        if not self.cpu_s:
+            return self.result.rps
+        return self.result.requests / self.cpu_s
+
+
+def measure(targets: dict[str, tuple[str, int, str | None]], connections: int,
+            best: str = "per_core") -> dict[str, Round]:
+    """Alternate rounds over ``targets`` (name -> (URL, server pid, wrk script or None));
+    the best round of each
+    (by requests per server CPU-second, or by latency for ``best="p50"``)."""
+    rounds: dict[str, list[Round]] = {name: [] for name in targets}
+    for _ in range(ROUNDS):
+        for name, (url, pid, script) in targets.items():
+            before = cpu_seconds(pid)
+            result = run_wrk(url, ROUND_S, connections, LOAD_CPU, script)
+            after = cpu_seconds(pid)
+            used = after - before if before is not None and after is not None else None
+            rounds[name].append(Round(result, used))
+    if best == "p50":
+        return {name: min(rs, key=lambda r: r.result.p50_ms) for name, rs in rounds.items()}
+    return {name: max(rs, key=lambda r: r.per_core) for name, rs in rounds.items()}
+
+
+def run() -> dict[str, Any]:
+    """Start everything, measure, stop everything; the results as one JSON-able dict."""
+    machine = describe()
+    with tempfile.TemporaryDirectory(prefix="edge-bench-") as tmp:
+        directory = Path(tmp)
+        origin, edge = start_stack(directory)
+        nginx = None
+        try:
+            nginx = start_nginx(directory, origin.ready["listen"])
+            edge_url = f"http://{edge.ready['listen']}"
+            origin_url = f"http://{origin.ready['listen']}"
+            unique = directory / "unique-heads.lua"
+            unique.write_text(UNIQUE_HEADS_LUA)
+            hit_targets: dict[str, tuple[str, int, str | None]] = {
+                "edge": (edge_url + HIT_PATH, edge.pid, None),
+                "edge, every head different": (edge_url + HIT_PATH, edge.pid, str(unique))}
+            if nginx is not None:
+                hit_targets["nginx"] = (nginx[1] + HIT_PATH, nginx[0].pid, None)
+                requests.get(nginx[1] + HIT_PATH, timeout=10)  # warm nginx's cache
+                _check(nginx[1] + HIT_PATH, "HIT")
+            requests.get(edge_url + HIT_PATH, timeout=10)      # warm the edge's cache
+            _check(edge_url + HIT_PATH, "Hit")
+            _check(edge_url + MISS_PATH, "Miss")
+            hits = measure(hit_targets, HIT_CONNECTIONS)
+            misses = measure({"origin": (origin_url + MISS_PATH, origin.pid, None),
+                              "edge": (edge_url + MISS_PATH, edge.pid, None)},
+                             MISS_CONNECTIONS, best="p50")
+        finally:
+            if nginx is not None:
+                nginx[0].terminate()
+                nginx[0].wait(timeout=10)
+            edge.stop()
+            origin.stop()
+    return summarize(machine, hits, misses)
+
+
+def summarize(machine: dict[str, str], hits: dict[str, Round],
+              misses: dict[str, Round]) -> dict[str, Any]:
+    """Ratios and verdicts from the measured rounds (no IO)."""
+    def row(one: Round) -> dict[str, float | None]:
+        r = one.result
+        return {"rps": round(r.rps, 1), "per_core_rps": round(one.per_core, 1),
+                "cpu_s": None if one.cpu_s is None else round(one.cpu_s, 2),
+                "p50_ms": r.p50_ms, "p90_ms": r.p90_ms, "p99_ms": r.p99_ms,
+                "requests": r.requests, "errors": r.errors}
+
+    result: dict[str, Any] = {
+        "machine": machine,
+        "hits": {name: row(r) for name, r in hits.items()},
+        "misses": {name: row(r) for name, r in misses.items()},
+    }
+    if "nginx" in hits:
+        ratio = hits["edge"].per_core / hits["nginx"].per_core
+        result["hit_ratio_vs_nginx"] = round(ratio, 3)
+        result["hit_ratio_vs_nginx_unique_heads"] = round(
+            hits["edge, every head different"].per_core / hits["nginx"].per_core, 3)
+        result["hit_target_met"] = ratio >= HIT_RATIO_TARGET
+    added = misses["edge"].result.p50_ms - misses["origin"].result.p50_ms
+    result["miss_added_p50_ms"] = round(added, 3)
+    result["miss_target_met"] = added <= MISS_ADDED_MS_TARGET
+    return result
+
+
+def table(result: dict[str, Any]) -> str:
+    """The Markdown table printed by ``python -m bench`` and kept in BENCHMARKS.md."""
+    lines = ["| case | server | req/s | req per CPU-second | p50 ms | p90 ms | p99 ms | errors |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for case, label in (("hits", "hit"), ("misses", "miss")):
+        for name, r in result[case].items():
+            lines.append(f"| {label} | {name} | {r['rps']:,.0f} | {r['per_core_rps']:,.0f} | "
+                         f"{r['p50_ms']:.2f} | {r['p90_ms']:.2f} | {r['p99_ms']:.2f} | "
+                         f"{r['errors']} |")
+    lines.append("")
+    if "hit_ratio_vs_nginx" in result:
+        lines.append(f"edge hits / nginx hits per core (requests per server CPU-second): "
+                     f"**{result['hit_ratio_vs_nginx']:.2f}x**, "
+                     f"{result['hit_ratio_vs_nginx_unique_heads']:.2f}x with every request "
+                     f"head different "
+                     f"(target >= {HIT_RATIO_TARGET}x: "
+                     f"{'met' if result['hit_target_met'] else 'NOT met'})")
+    lines.append(f"edge miss p50 - origin p50: **{result['miss_added_p50_ms']:+.2f} ms** "
+                 f"(target <= {MISS_ADDED_MS_TARGET} ms: "
+                 f"{'met' if result['miss_target_met'] else 'NOT met'})")
+    return "\n".join(lines)
+
+
+def main() -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        print("note: wrk is not installed: the edge benchmark is skipped "
+              "(make bench installs it when run as root)")
+        return {}
+    result = run()
+    machine = result["machine"]
+    print(f"machine: {machine['nproc']} CPUs, {machine['cpu']}, {machine['os']}; "
+          f"load average {machine['load average']}")
+    print("versions: " + ", ".join(f"{k} {machine[k]}" for k in
+                                   ("python", "aiohttp", "uvloop", "gevent", "nginx", "wrk")))
+    print(table(result))
+    out = REPO_ROOT / ".bench"
+    out.mkdir(exist_ok=True)
+    (out / "edge.json").write_text(json.dumps(result, indent=1))
+    return result

@@ -1,0 +1,166 @@
+"""Benchmark: build the report of a 1,000,000-request run, from CSV and from Parquet.
+
+A synthetic run folder is generated with numpy (what a 2-minute run at ~8,000 requests
+per second would leave behind: requests.csv, the edge's access log, events, scenario),
+then ``python -m reports build`` runs on it in a fresh process so that its wall time and
+peak resident memory (``ru_maxrss`` of the child) are measured alone, imports included.
+Targets: at most 10 s and 1 GiB.
+
+    python -c "import bench.reports_bench as b; b.main()"     # or: make bench
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parents[1]
+ROWS = 1_000_000
+DURATION_S = 120.0
+FAULT_S = (40.0, 80.0)
+START_TS = 1764333000.0
+TARGET_S, TARGET_MIB = 10.0, 1024.0
+EDGE_FIELDS = (
+    "date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status "
+    "cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id "
+    "x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher "
+    "x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port "
+    "time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len "
+    "sc-range-start sc-range-end x-origin-attempts x-failover-reason").split()
+SCENARIO = f"""\
+# bench: a synthetic 1,000,000-request run (primary killed from {FAULT_S[0]:g} s to {FAULT_S[1]:g} s)
+name: bench
+expect:
+  faults[0].time_to_failover_s: "< 1.0"
+  hit_ratio: "> 0.7"
+  latency_ms.p95: "< 250"
+"""
+
+
+def synthetic_requests(rows: int = ROWS, seed: int = 1) -> pa.Table:
+    """``rows`` requests over :data:`DURATION_S`: 90 % cached objects, a 10 Hz probe, a fault."""
+    rng = np.random.default_rng(seed)
+    probes = int(DURATION_S * 10)
+    t = np.sort(np.concatenate([np.arange(probes) / 10.0, rng.uniform(0, DURATION_S, rows - probes)]))
+    is_probe = np.isin(t, np.arange(probes) / 10.0)
+    in_fault = (t >= FAULT_S[0]) & (t < FAULT_S[1])
+    hit = ~is_probe & (rng.random(rows) < 0.9)
+    # The first 300 ms of the fault fail; later misses go to the secondary.
+    failing = ~hit & (t >= FAULT_S[0]) & (t < FAULT_S[0] + 0.3)
+    latency = np.where(hit, rng.lognormal(0.7, 0.4, rows), rng.lognormal(2.3, 0.5, rows))
+    latency = np.where(~hit & in_fault & ~failing, latency + 20.0, latency)
+    status = np.where(failing, 502, 200).astype("int32")
+    x_cache = np.where(hit, "Hit", np.where(failing, "Error", "Miss"))
+    origin = np.where(failing, "", np.where(~hit & in_fault, "secondary", "primary"))
+    names = np.where(is_probe, "/api/probe",
+                     np.char.add("/static/obj-", rng.zipf(1.3, rows).clip(max=200).astype("U3")))
+    return pa.table({
+        "ts": START_TS + t, "latency_ms": np.round(latency, 3), "method": ["GET"] * rows,
+        "name": names, "status": status, "ok": (status == 200).astype("int8"),
+        "bytes": np.where(failing, 0, 1024), "x_cache": x_cache, "origin": origin,
+        "pop": ["LOC1"] * rows, "user": np.where(is_probe, "Probe", "Viewer"),
+        "error": np.where(failing, "HTTP 502", ""),
+    })
+
+
+def _edge_log(table: pa.Table, path: Path) -> None:
+    """The edge's log of the same requests (fields the report reads, ``-`` elsewhere)."""
+    rows = table.num_rows
+    origin = table["origin"].to_numpy(zero_copy_only=False)
+    failed_over = origin == "secondary"
+    columns = {name: pa.array(["-"] * rows) for name in EDGE_FIELDS}
+    columns["sc-status"] = pc.cast(table["status"], pa.string())
+    columns["x-edge-result-type"] = table["x_cache"]
+    columns["x-origin-attempts"] = pa.array(np.where(
+        failed_over, "primary:connect-refused|secondary:200",
+        np.where(origin == "primary", "primary:200", "-")))
+    columns["x-failover-reason"] = pa.array(np.where(failed_over, "connect-error", "-"))
+    path.write_text("#Version: 1.0\n#Fields: " + " ".join(EDGE_FIELDS) + "\n")
+    with path.open("ab") as handle:
+        pacsv.write_csv(pa.table(columns), handle, write_options=pacsv.WriteOptions(
+            include_header=False, delimiter="\t", quoting_style="none"))
+
+
+def make_run(folder: Path, rows: int = ROWS, parquet: bool = False, seed: int = 1) -> Path:
+    """A complete synthetic run folder of ``rows`` requests (requests.parquet if ``parquet``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    table = synthetic_requests(rows, seed)
+    if parquet:
+        pq.write_table(table, folder / "requests.parquet")
+    else:
+        pacsv.write_csv(table, folder / "requests.csv",
+                        write_options=pacsv.WriteOptions(quoting_style="needed"))
+    _edge_log(table, folder / "edge-access.log")
+    events = [("run-start", -1.0, {}), ("load-start", 0.0, {}),
+              ("kill", FAULT_S[0], {"fault_id": 0, "fault_edge": "start"}),
+              ("restart", FAULT_S[1], {"fault_id": 0, "fault_edge": "end"}),
+              ("load-end", DURATION_S, {}), ("run-end", DURATION_S + 0.5, {})]
+    lines = []
+    for kind, t, extra in events:
+        target = "primary" if extra else ""
+        params = {"status": "completed"} if kind == "run-end" else {}
+        lines.append(json.dumps({"ts": START_TS + t, "t": t, "kind": kind, "target": target,
+                                 "params": params, "ok": True, **extra}))
+    (folder / "events.jsonl").write_text("\n".join(lines) + "\n")
+    (folder / "scenario.yaml").write_text(SCENARIO)
+    return folder
+
+
+def measure_build(folder: Path) -> dict[str, Any]:
+    """Run ``python -m reports build`` on ``folder`` in a child; wall time and peak RSS."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "reports", "build", str(folder)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"report build failed: {done.stderr.strip()}")
+    # ru_maxrss of children is the largest child so far (KiB on Linux); the build child is
+    # by far the largest this process starts, so a value above `before` is its own.
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_kib = max(usage.ru_maxrss, before)
+    # CPU time says what the build costs even when other work shares the cores.
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
+    return {"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
+            "peak_rss_mib": round(peak_kib / 1024, 1)}
+
+
+def main(rows: int = ROWS) -> dict[str, Any]:
+    """Generate, build from CSV and from Parquet, print a table; return the numbers."""
+    results: dict[str, Any] = {"rows": rows, "target_seconds": TARGET_S, "target_rss_mib": TARGET_MIB}
+    with tempfile.TemporaryDirectory(prefix="reports-bench-") as temp:
+        for storage in ("csv", "parquet"):
+            folder = make_run(Path(temp) / storage, rows, parquet=storage == "parquet")
+            data = folder / f"requests.{storage}"
+            results[storage] = {"file_mib": round(data.stat().st_size / 2**20, 1),
+                                **measure_build(folder)}
+    results["passed"] = all(results[s]["seconds"] <= TARGET_S and results[s]["peak_rss_mib"] <= TARGET_MIB
+                            for s in ("csv", "parquet"))
+    results["load_average"] = round(os.getloadavg()[0], 2)
+    print(f"report build, {rows:,} requests (targets: <= {TARGET_S:g} s, <= {TARGET_MIB:g} MiB)")
+    print(f"  {'storage':17} {'file MiB':>9} {'build s':>8} {'CPU s':>6} {'peak RSS MiB':>13}")
+    for storage in ("csv", "parquet"):
+        r = results[storage]
+        print(f"  {'requests.' + storage:17} {r['file_mib']:>9} {r['seconds']:>8} {r['cpu_seconds']:>6} "
+              f"{r['peak_rss_mib']:>13}")
+    print(f"  {'PASS' if results['passed'] else 'FAIL'} (load average {results['load_average']:g} on "
+          f"{os.cpu_count()} cores: other work on the machine slows the wall time)")
+    return results
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main()["passed"] else 1)

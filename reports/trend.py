@@ -1,0 +1,130 @@
+"""``python -m reports trend DIR``: key metrics across every regression run found in DIR.
+
+A regression run is a folder ``regression-<time>/`` with a ``summary.json`` whose
+``kind`` is ``"regression"`` (written by ``python -m scenarios regression``). For each key
+metric (time to failover, p95 latency, hit ratio, errors) one chart shows every scenario
+as a line over the regression runs' start times, failed runs marked, so a slow drift is
+visible long before a threshold trips. Writes ``DIR/trend/trend.html`` and its PNGs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
+
+from reports.chartkit import PALETTE, legend_right, new_figure, no_data, save
+from reports.errors import RunFolderError
+from reports.htmlkit import e, fmt_in, images, page, table
+
+KEY_METRICS = (
+    ("faults[0].time_to_failover_s", "Time to failover, first fault", "seconds"),
+    ("latency_ms.p95", "Latency p95 over the run", "ms"),
+    ("hit_ratio", "Cache hit ratio over the run", "hit ratio"),
+    ("errors", "Viewer-visible errors over the run", "errors"),
+)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One scenario's value of one metric in one regression run."""
+
+    when: datetime
+    scenario: str
+    metric: str
+    value: float | None
+    passed: bool
+
+
+def find_regressions(root: Path) -> list[dict[str, Any]]:
+    """Every regression summary under ``root`` (itself included), oldest first."""
+    root = Path(root)
+    if not root.is_dir():
+        raise RunFolderError(f"{root}: {'not a folder' if root.exists() else 'no such folder'}")
+    found = []
+    for path in sorted(root.rglob("summary.json")):
+        if not path.parent.name.startswith("regression-"):
+            continue
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # a regression still being written, or damaged: not a point
+        if isinstance(doc, dict) and doc.get("kind") == "regression" and isinstance(doc.get("ts"), (int, float)):
+            found.append({**doc, "folder": str(path.parent)})
+    return sorted(found, key=lambda doc: doc["ts"])
+
+
+def points(regressions: list[dict[str, Any]]) -> list[Point]:
+    """Flatten regression summaries into (time, scenario, metric, value) points."""
+    out = []
+    for doc in regressions:
+        when = datetime.fromtimestamp(doc["ts"], tz=timezone.utc)
+        for scenario in doc.get("scenarios") or []:
+            metrics = scenario.get("metrics") or {}
+            for metric, _, _ in KEY_METRICS:
+                value = metrics.get(metric)
+                ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+                out.append(Point(when, str(scenario.get("name")), metric, float(value) if ok else None,
+                                 bool(scenario.get("passed"))))
+    return out
+
+
+def chart(all_points: list[Point], metric: str, title: str, unit: str) -> Figure:
+    figure, axes = new_figure(f"{title} ({metric}) per regression run")
+    mine = [p for p in all_points if p.metric == metric and p.value is not None]
+    scenarios = sorted({p.scenario for p in mine})
+    failed_label = "failed run"  # one legend entry for every red cross
+    for index, scenario in enumerate(scenarios):
+        series = sorted((p for p in mine if p.scenario == scenario), key=lambda p: p.when)
+        colour = PALETTE[index % len(PALETTE)]
+        axes.plot([p.when for p in series], [p.value for p in series], marker="o", ms=4,
+                  color=colour, lw=1.4, label=scenario)
+        failed = [p for p in series if not p.passed]
+        if failed:
+            axes.scatter([p.when for p in failed], [p.value for p in failed], marker="x", s=70,
+                         color="#cf222e", zorder=5, label=failed_label)
+            failed_label = "_nolegend_"
+    if mine:
+        locator = AutoDateLocator()
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        legend_right(axes)
+        bottom, top = axes.get_ylim()
+        axes.set_ylim(min(0.0, bottom), top + (top - bottom) * 0.1)
+    else:
+        no_data(axes, "values of this metric")
+    axes.set_xlabel("regression run start (UTC)")
+    axes.set_ylabel(unit)
+    return figure
+
+
+def write_trend(root: Path, out: Path | None = None) -> tuple[Path, int]:
+    """Charts and a table of every regression run under ``root``; returns (page, runs found)."""
+    regressions = find_regressions(root)
+    out = Path(out) if out is not None else Path(root) / "trend"
+    (out / "plots").mkdir(parents=True, exist_ok=True)
+    all_points = points(regressions)
+    written = {}
+    for index, (metric, title, unit) in enumerate(KEY_METRICS):
+        path = out / "plots" / f"{index}-{metric.replace('[', '').replace(']', '').replace('.', '_')}.png"
+        save(chart(all_points, metric, title, unit), path)
+        written[metric] = path
+    rows = []
+    for doc in reversed(regressions):
+        for scenario in doc.get("scenarios") or []:
+            metrics = scenario.get("metrics") or {}
+            rows.append([e(doc.get("started", "")), e(scenario.get("name")),
+                         '<span class="pass">PASS</span>' if scenario.get("passed") else
+                         '<span class="fail">FAIL</span>',
+                         *(e(fmt_in(metrics, m)) for m, _, _ in KEY_METRICS)])
+    body = (f"<h1>Trend across {len(regressions)} regression runs</h1>"
+            f"<p class='note'>Found under {e(Path(root))}; newest first in the table.</p>"
+            + images(written) + "<h2>Every run</h2>"
+            + table(("regression run", "scenario", "result", *(m for m, _, _ in KEY_METRICS)), rows))
+    (out / "trend.html").write_text(page("trend of regression runs", body), encoding="utf-8")
+    return out / "trend.html", len(regressions)

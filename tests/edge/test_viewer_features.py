@@ -1,0 +1,149 @@
+"""DefaultRootObject, viewer conditional requests on hits, OPTIONS keyed apart, HEAD, the
+access log's 35 columns from the live path, and the benchmark's wrk parser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bench.wrk import parse_wrk
+from edge.accesslog import FIELDS
+from tests.edge.inproc import get, raw_exchange, run, running
+from tests.edge.test_revalidation_stale import single
+
+
+def test_default_root_object_answers_slash(tmp_path: Path) -> None:
+    doc = single()
+    doc["DefaultRootObject"] = "index.html"
+
+    async def main() -> None:
+        async with running(doc, tmp_path) as edge, aiohttp.ClientSession() as s:
+            origin = edge.origins["primary"]
+            origin.replies["/index.html"] = (200, {"Cache-Control": "max-age=60"}, b"home")
+            assert (await get(s, edge.url + "/"))[2] == b"home"
+            assert (await get(s, edge.url + "/"))[1]["X-Cache"] == "Hit from cloudfront"
+            assert origin.count("/index.html") == 1
+    run(main())
+
+
+def test_viewer_if_none_match_on_a_hit_is_304_without_body(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with running(single(), tmp_path) as edge, aiohttp.ClientSession() as s:
+            edge.origins["primary"].replies["/e"] = (
+                200, {"Cache-Control": "max-age=60", "ETag": '"abc"'}, b"payload")
+            await get(s, edge.url + "/e")
+            status, headers, body = await get(s, edge.url + "/e",
+                                              headers={"If-None-Match": 'W/"abc"'})
+            assert (status, body, headers["X-Cache"]) == (304, b"", "Hit from cloudfront")
+            other = await get(s, edge.url + "/e", headers={"If-None-Match": '"zzz"'})
+            assert other[:3:2] == (200, b"payload")
+    run(main())
+
+
+@pytest.mark.parametrize("since, status", [
+    ("Thu, 01 Jan 2026 00:00:00 GMT", 304), ("Fri, 02 Jan 2026 00:00:00 GMT", 304),
+    ("Wed, 31 Dec 2025 23:59:59 GMT", 200), ("not a date", 200),
+])
+def test_viewer_if_modified_since_on_a_hit(tmp_path: Path, since: str, status: int) -> None:
+    async def main() -> None:
+        async with running(single(), tmp_path) as edge, aiohttp.ClientSession() as s:
+            edge.origins["primary"].replies["/m"] = (
+                200, {"Cache-Control": "max-age=60",
+                      "Last-Modified": "Thu, 01 Jan 2026 00:00:00 GMT"}, b"payload")
+            await get(s, edge.url + "/m")
+            answer = await get(s, edge.url + "/m", headers={"If-Modified-Since": since})
+            assert answer[0] == status
+    run(main())
+
+
+def test_head_hit_has_length_but_no_body_and_options_is_keyed_apart(tmp_path: Path) -> None:
+    doc = single()
+    doc["DefaultCacheBehavior"]["AllowedMethods"] = {
+        "Quantity": 3, "Items": ["GET", "HEAD", "OPTIONS"],
+        "CachedMethods": {"Quantity": 3, "Items": ["GET", "HEAD", "OPTIONS"]}}
+
+    async def main() -> None:
+        async with running(doc, tmp_path) as edge, aiohttp.ClientSession() as s:
+            origin = edge.origins["primary"]
+            origin.replies["/h"] = (200, {"Cache-Control": "max-age=60"}, b"12345")
+            # No gzip/br in Accept-Encoding: the same key as the raw HEAD below.
+            await get(s, edge.url + "/h", headers={"Accept-Encoding": "identity"})
+            host = edge.url.removeprefix("http://").encode()
+            for word in (b"Miss", b"Hit"):   # another Host is another key: first a miss
+                raw = await raw_exchange(edge.url, b"HEAD /h HTTP/1.1\r\nHost: x\r\n"
+                                         b"Connection: close\r\n\r\n" if word == b"Miss" else
+                                         b"HEAD /h HTTP/1.1\r\nHost: " + host +
+                                         b"\r\nConnection: close\r\n\r\n")
+                assert b"Content-Length: 5\r\n" in raw and raw.endswith(b"\r\n\r\n")
+                assert b"X-Cache: " + word in raw
+            async with s.options(edge.url + "/h") as resp:
+                assert resp.headers["X-Cache"] == "Miss from cloudfront"
+            async with s.options(edge.url + "/h") as resp:
+                assert resp.headers["X-Cache"] == "Hit from cloudfront"
+            assert [m for m, _, _ in origin.seen] == ["GET", "HEAD", "OPTIONS"]
+    run(main())
+
+
+def test_access_log_lines_have_the_35_columns_in_order(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with running(single(), tmp_path) as edge, aiohttp.ClientSession() as s:
+            edge.origins["primary"].replies["/l"] = (200, {"Cache-Control": "max-age=60",
+                                                           "Content-Type": "text/plain"}, b"abc")
+            await get(s, edge.url + "/l?q=1", headers={"User-Agent": "a b", "Referer": "r"})
+            await get(s, edge.url + "/l?q=1")
+
+            edge.log.flush()
+            lines = [x for x in Path(edge.log_path).read_text().splitlines()
+                     if not x.startswith("#")]
+            assert len(FIELDS) == 35 and all(len(x.split("\t")) == 35 for x in lines)
+            miss, hit = edge.records()
+            assert (miss["cs-uri-stem"], miss["cs-uri-query"], miss["cs(User-Agent)"]) == (
+                "/l", "q=1", "a%20b")
+            assert (miss["x-edge-result-type"], hit["x-edge-result-type"]) == ("Miss", "Hit")
+            assert miss["x-origin-attempts"] == "primary:200" and hit["x-origin-attempts"] == "-"
+            assert (hit["sc-content-type"], hit["sc-content-len"]) == ("text/plain", "3")
+            assert float(hit["time-taken"]) >= float(hit["time-to-first-byte"]) >= 0
+            assert hit["cs-protocol-version"] == "HTTP/1.1" and hit["cs-protocol"] == "http"
+    run(main())
+
+
+WRK_OUTPUT = """Running 4s test @ http://127.0.0.1:1/static/a
+  1 threads and 32 connections
+  Latency Distribution
+     50%  837.00us
+     75%    0.88ms
+     90%    1.02ms
+     99%    3.20s
+  120163 requests in 3.00s, 154.36MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 4
+Requests/sec:  40049.19
+"""
+
+
+def test_wrk_report_is_parsed_with_units() -> None:
+    result = parse_wrk(WRK_OUTPUT)
+    assert (result.requests, result.rps, result.errors) == (120163, 40049.19, 7)
+    assert (result.p50_ms, result.p90_ms, result.p99_ms) == pytest.approx((0.837, 1.02, 3200))
+    with pytest.raises(ValueError, match="unexpected wrk output"):
+        parse_wrk("garbage")
+
+
+def test_bench_summary_ratios_and_table() -> None:
+    from bench.edge_bench import Round, summarize, table
+    from bench.wrk import WrkResult
+
+    def rnd(rps: float, p50: float, cpu: float | None) -> Round:
+        return Round(WrkResult(int(rps * 3), rps, p50, p50 * 2, p50 * 4, 0), cpu)
+
+    hits = {"edge": rnd(20000, 1.0, 2.0), "nginx": rnd(40000, 0.5, 3.0),
+            "edge, every head different": rnd(15000, 1.2, 2.0)}
+    misses = {"origin": rnd(2000, 0.4, None), "edge": rnd(1000, 0.9, None)}
+    result = summarize({"nproc": "2"}, hits, misses)
+    # Per core: edge 60,000 requests / 2 CPU-s = 30,000; nginx 120,000 / 3 = 40,000.
+    assert result["hit_ratio_vs_nginx"] == 0.75 and result["hit_target_met"]
+    assert result["miss_added_p50_ms"] == 0.5 and result["miss_target_met"]
+    text = table(result)
+    assert "| hit | edge | 20,000 | 30,000 |" in text and "**0.75x**" in text

@@ -1,0 +1,105 @@
+"""Fixtures: fresh keys for the session, and real origins on ephemeral loopback ports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from origins.client import OriginControl
+from scenarios.procs import REPO_ROOT, Child, python_module_argv, start
+
+
+@dataclass(frozen=True)
+class Keys:
+    """What ``python -m origins keys`` wrote for this test session."""
+
+    folder: Path
+
+    @property
+    def credentials_file(self) -> str:
+        return str(self.folder / "oac-credentials.json")
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return json.loads((self.folder / "oac-credentials.json").read_text())
+
+    @property
+    def private_key(self) -> str:
+        return str(self.folder / "fle-private-key.pem")
+
+    @property
+    def public_key_json(self) -> str:
+        return str(self.folder / "fle-public-key.json")
+
+
+@dataclass
+class Origin:
+    child: Child
+
+    @property
+    def listen(self) -> str:
+        return str(self.child.ready["listen"])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.listen}"
+
+    @property
+    def control(self) -> OriginControl:
+        return OriginControl(f"http://{self.child.ready['control']}")
+
+    @property
+    def control_url(self) -> str:
+        return f"http://{self.child.ready['control']}"
+
+
+def start_origin(name: str, *extra: str) -> Origin:
+    argv = python_module_argv("origins", "--id", name, "--listen", "127.0.0.1:0",
+                              "--control", "127.0.0.1:0", *extra)
+    return Origin(start(name, argv))
+
+
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
+    folder = tmp_path_factory.mktemp("security") / "keys"
+    subprocess.run([sys.executable, "-m", "origins", "keys", "--out", str(folder)], cwd=REPO_ROOT,
+                   check=True, capture_output=True, timeout=60)
+    return Keys(folder)
+
+
+@pytest.fixture(scope="session")
+def bucket(keys: Keys) -> Iterator[Origin]:
+    """A private-bucket origin that also decrypts FLE fields."""
+    origin = start_origin("bucket", "--private-bucket", keys.credentials_file,
+                          "--fle-private-key", keys.private_key)
+    yield origin
+    origin.child.stop()
+
+
+@pytest.fixture(scope="session")
+def guarded() -> Iterator[Origin]:
+    """A custom origin that insists on X-Origin-Verify (two values: a rotation in progress)."""
+    origin = start_origin("guarded", "--require-header", "X-Origin-Verify=old-secret",
+                          "--require-header", "X-Origin-Verify=new-secret")
+    yield origin
+    origin.child.stop()
+
+
+@pytest.fixture(scope="session")
+def decrypting(keys: Keys) -> Iterator[Origin]:
+    """An open origin with the FLE private key."""
+    origin = start_origin("decrypting", "--fle-private-key", keys.private_key)
+    yield origin
+    origin.child.stop()
+
+
+def get(url: str, **kwargs: object) -> requests.Response:
+    kwargs.setdefault("timeout", 10)
+    return requests.get(url, **kwargs)  # type: ignore[arg-type]
