@@ -258,10 +258,10 @@ def test_variants() -> None:
         distribution: distributions/default.json
         steps:
           - {at: 10s, blackhole: primary}
-        expect: {hit_ratio: "> 0.5", faults[0].errors: "<= 5"}
+        expect: {hit_ratio: "> 0.5", "faults[0].errors": "<= 5"}
         variants:
           - {name: aws-defaults, distribution: distributions/aws-default-timeouts.json,
-             expect: {faults[0].errors: "> 50"}}
+             expect: {"faults[0].errors": "> 50"}}
           - {name: tuned}
         """)
     assert [v.name for v in scenario.variants] == ["aws-defaults", "tuned"]
