@@ -6,7 +6,7 @@ then ``python -m reports build`` runs on it in a fresh process so that its wall 
 peak resident memory (``ru_maxrss`` of the child) are measured alone, imports included.
 Targets: at most 10 s and 1 GiB.
 
-    python -c "import bench.reports_bench as b; b.main()"     # or: make bench
+    python -m bench reports     # or: make bench (every benchmark)
 """
 
 from __future__ import annotations

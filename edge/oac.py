@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 from edge.errors import ConfigError, UsageError
 from edge.jsonpath import Node
@@ -143,7 +144,9 @@ def sign_headers(creds: SigningCredentials, method: str, url: str, host: str,
 
     signer = SigV4Auth(Credentials(creds.access_key_id, creds.secret_access_key), "s3", creds.region)
     payload_hash = hashlib.sha256(body or b"").hexdigest()
-    request = AWSRequest(method=method, url=url, headers={
+    parts = urlsplit(url)
+    path, params = canonical_target(parts.path, parts.query)
+    request = AWSRequest(method=method, url=f"http://{host}{path}", params=params, headers={
         "host": host, "x-amz-content-sha256": payload_hash, "x-amz-source-arn": creds.source_arn})
     stamp = time.strftime(AMZ_DATE, time.gmtime(time.time() if now is None else now))
     # What SigV4Auth.add_auth does, with the timestamp ours to choose (tests sign in the past).
@@ -159,6 +162,16 @@ def sign_headers(creds: SigningCredentials, method: str, url: str, host: str,
         "x-amz-content-sha256": payload_hash,
         "x-amz-source-arn": creds.source_arn,
     }
+
+
+def canonical_target(path: str, query: str) -> tuple[str, list[tuple[str, str]]]:
+    """Path and query parameters as SigV4 signs them, from their decoded form.
+
+    The HTTP client may re-encode the URL on the way (``%2F`` in a query arrives as ``/``), so
+    both signer and verifier sign what the text *means*; botocore then encodes it canonically.
+    """
+    params = [(unquote(k), unquote(v)) for k, _, v in (p.partition("=") for p in query.split("&") if p)]
+    return quote(unquote(path), safe="/~"), params
 
 
 class OriginSigner:

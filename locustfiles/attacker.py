@@ -53,6 +53,7 @@ def sigv4_headers(creds: dict[str, str], method: str, url: str, *, secret: str |
     host = urlsplit(url).netloc
     signer = SigV4Auth(Credentials(creds["AccessKeyId"], secret or creds["SecretAccessKey"]),
                        "s3", creds.get("Region", "us-east-1"))
+    # The attacks use plain paths without a query, which sign the same raw or decoded.
     request = AWSRequest(method=method, url=url, headers={
         "host": host, "x-amz-content-sha256": hashlib.sha256(b"").hexdigest(),
         "x-amz-source-arn": source_arn or creds["SourceArn"]})

@@ -39,6 +39,7 @@ from calendar import timegm
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from origins.errors import UsageError
 
@@ -179,12 +180,20 @@ def sigv4_signature(creds: OacCredentials, method: str, host: str, raw_uri: str,
     from botocore.credentials import Credentials
 
     signer = SigV4Auth(Credentials(creds.access_key_id, creds.secret_access_key), "s3", creds.region)
-    request = AWSRequest(method=method, url=f"http://{host}{raw_uri}",
+    path, params = canonical_target(*raw_uri.partition("?")[::2])
+    request = AWSRequest(method=method, url=f"http://{host}{path}", params=params,
                          headers={name: value for name, value in signed_headers if name != "host"})
     request.headers["host"] = host
     request.context["timestamp"] = amz_date
     canonical = signer.canonical_request(request)
     return signer.signature(signer.string_to_sign(request, canonical), request)
+
+
+def canonical_target(path: str, query: str) -> tuple[str, list[tuple[str, str]]]:
+    """Path and query parameters as SigV4 signs them, from their decoded form: whatever
+    re-encoding the URL met on the way, signer and verifier agree on what it means."""
+    params = [(unquote(k), unquote(v)) for k, _, v in (p.partition("=") for p in query.split("&") if p)]
+    return quote(unquote(path), safe="/~"), params
 
 
 def _parse_amz_date(text: str) -> float | None:

@@ -29,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     build = commands.add_parser(
         "build", help="write summary.json, plots/*.png and report.html into RUN "
-                      "(or into every run of a repeat folder)")
+                      "(or into every run of a folder of runs: repeat, variants, regression)")
     build.add_argument("run", metavar="RUN", type=Path,
                        help="a run folder, e.g. results/20260101T120000Z-primary-killed")
     compare = commands.add_parser("compare", help="two runs side by side: deltas, overlaid charts")
@@ -43,18 +43,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(run: Path) -> int:
-    from reports.build import build_report, build_repeat
-    from reports.repeats import MARKER
+    from reports.build import build_group, build_report, is_run
 
-    if (run / MARKER).exists():
-        built = build_repeat(run)
-        for folder, summary in built:
-            print(f"{folder / 'report.html'}  ({summary['status']}, thresholds "
-                  f"{'passed' if summary['passed'] else 'FAILED'})")
-        return 0
-    summary = build_report(run)
-    verdict = "passed" if summary["passed"] else "FAILED"
-    print(f"{run / 'report.html'}  ({summary['status']}, thresholds {verdict})")
+    # A folder that groups runs (repeat, variants, regression): rebuild each run in it.
+    built = build_group(run) if run.is_dir() and not is_run(run) else []
+    if not built:
+        built = [(run, build_report(run))]  # a run folder, or the error saying why it is not
+    for folder, summary in built:
+        verdict = "passed" if summary["passed"] else "FAILED"
+        print(f"{folder / 'report.html'}  ({summary['status']}, thresholds {verdict})")
     return 0
 
 

@@ -74,13 +74,30 @@ def _write(path: Path, text: str) -> None:
     temp.replace(path)
 
 
+def is_run(folder: Path) -> bool:
+    return any((folder / name).exists() for name in RUN_FILES)
+
+
 def build_repeat(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
     """Rebuild every run of a repeat folder, so each report shows the whole distribution.
 
     Every run's summary.json is written first; then each report reads all of them.
     """
-    runs = sorted(p for p in Path(folder).iterdir()
-                  if p.is_dir() and any((p / f).exists() for f in RUN_FILES))
+    runs = sorted(p for p in Path(folder).iterdir() if p.is_dir() and is_run(p))
     for run in runs:
         _write(run / "summary.json", json.dumps(summarize(read_run(run)), indent=2, allow_nan=False) + "\n")
     return [(run, build_report(run)) for run in runs]
+
+
+def build_group(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """Rebuild every run below a folder that groups runs: a repeat, variants, a regression."""
+    folder = Path(folder)
+    if (folder / repeats.MARKER).exists():
+        return build_repeat(folder)
+    built: list[tuple[Path, dict[str, Any]]] = []
+    for child in sorted(p for p in folder.iterdir() if p.is_dir()):
+        if is_run(child):
+            built.append((child, build_report(child)))
+        elif (child / repeats.MARKER).exists() or any(g.is_dir() and is_run(g) for g in child.iterdir()):
+            built += build_group(child)
+    return built

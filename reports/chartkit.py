@@ -44,17 +44,43 @@ def new_figure(title: str) -> tuple[Figure, Axes]:
     return figure, axes
 
 
-def shade_faults(axes: Axes, faults: list[FaultWindow]) -> None:
-    """Shade each fault window and write its label at the top of the chart."""
+# A 9-point character as a share of the plot area's width (1200 px figure, 0.065..0.83).
+LABEL_CHAR_FRACTION = 6.4 / 918
+LABEL_ROW_HEIGHT = 0.085  # axes fraction per row of fault labels
+
+
+def label_rows(faults: list[FaultWindow], x_min: float, x_max: float, prefix: str = "") -> list[int]:
+    """A row for each fault's label (``prefix`` + label), so that labels never overlap."""
+    span = max(x_max - x_min, 1e-9)
+    ends: list[float] = []  # where the last label of each row ends, as a share of the width
+    rows = []
+    for fault in faults:
+        start = (fault.t0 - x_min) / span
+        row = next((i for i, end in enumerate(ends) if start >= end), len(ends))
+        if row == len(ends):
+            ends.append(0.0)
+        ends[row] = start + (len(prefix) + len(fault.label) + 2) * LABEL_CHAR_FRACTION
+        rows.append(row)
+    return rows
+
+
+def fault_label(axes: Axes, x: float, row: int, text: str, colour: str) -> None:
     top = blended_transform_factory(axes.transData, axes.transAxes)
-    for index, fault in enumerate(faults):
+    axes.text(x, 0.97 - row * LABEL_ROW_HEIGHT, f" {text} ", transform=top, va="top", ha="left",
+              fontsize=9, color=colour, clip_on=True, zorder=5,
+              bbox={"facecolor": "white", "edgecolor": colour, "alpha": 0.85, "pad": 2})
+
+
+def shade_faults(axes: Axes, faults: list[FaultWindow], x_range: tuple[float, float]) -> None:
+    """Shade each fault window and label it at the top, with room made above the data."""
+    rows = label_rows(faults, *x_range)
+    headroom(axes, max(rows, default=0) + 1)
+    for index, (fault, row) in enumerate(zip(faults, rows)):
         colour = FAULT_COLOURS[index % len(FAULT_COLOURS)]
         # Behind the data, so the shading never hides a series.
         axes.axvspan(fault.t0, fault.t1, color=colour, alpha=0.12, lw=0, zorder=0)
         axes.axvline(fault.t0, color=colour, lw=1, ls="--", zorder=0.5)
-        axes.text(fault.t0, 0.97, f" {fault.label} ", transform=top, va="top", ha="left",
-                  fontsize=9, color=colour, clip_on=True, zorder=5,
-                  bbox={"facecolor": "white", "edgecolor": colour, "alpha": 0.85, "pad": 2})
+        fault_label(axes, fault.t0, row, fault.label, colour)
 
 
 def log_axis(axes: Axes, axis: str = "y") -> None:
@@ -71,19 +97,18 @@ def legend_right(axes: Axes) -> None:
     axes.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=9, frameon=False)
 
 
-def headroom(axes: Axes) -> None:
-    """Room above the data for the fault labels."""
+def headroom(axes: Axes, rows: int = 1) -> None:
+    """Room above the data for ``rows`` rows of fault labels."""
     bottom, top = axes.get_ylim()
     if axes.get_yscale() == "log":
-        axes.set_ylim(bottom, top * 3)
+        axes.set_ylim(bottom, top * 3 ** rows)
     else:
-        axes.set_ylim(bottom, top + (top - bottom) * 0.12)
+        axes.set_ylim(bottom, top + (top - bottom) * 0.12 * rows)
 
 
 def time_axis(axes: Axes, faults: list[FaultWindow], duration_s: float, ylabel: str) -> None:
     """Label a time axis in seconds since load start, with the fault windows shaded."""
-    headroom(axes)
-    shade_faults(axes, faults)
+    shade_faults(axes, faults, (0.0, max(duration_s, 1.0)))
     axes.set_xlabel("time since load start (s)")
     axes.set_ylabel(ylabel)
     axes.set_xlim(0, max(duration_s, 1.0))

@@ -8,26 +8,26 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.transforms import blended_transform_factory
 
 from reports import timeseries
-from reports.chartkit import (headroom, legend_right, log_axis, new_figure, no_data,
-                              origin_colours, per_second, save)
-from reports.load import FaultWindow, Run
+from reports.chartkit import (fault_label, headroom, label_rows, legend_right, log_axis,
+                              new_figure, no_data, origin_colours, per_second, save)
+from reports.load import Run
 
 RUN_STYLES = (("A", "-", "#1f77b4", "#d62728"), ("B", "--", "#ff7f0e", "#9467bd"))
 
 
-def shade_both(axes: Axes, faults_a: list[FaultWindow], faults_b: list[FaultWindow]) -> None:
-    """Each run's fault windows, labelled ``A #0 ...`` and ``B #0 ...`` on two rows."""
-    top = blended_transform_factory(axes.transData, axes.transAxes)
-    for (name, _, _, colour), faults, y in zip(RUN_STYLES, (faults_a, faults_b), (0.97, 0.87)):
-        for fault in faults:
+def shade_both(axes: Axes, a: Run, b: Run) -> None:
+    """Each run's fault windows, labelled ``A #0 ...`` and ``B #0 ...``: A's rows above B's."""
+    x_range = (0.0, max(a.duration_s, b.duration_s, 1.0))
+    rows = [label_rows(run.faults, *x_range, prefix=f"{name} ") for name, run in (("A", a), ("B", b))]
+    rows_a = max(rows[0], default=-1) + 1
+    headroom(axes, max(rows_a + max(rows[1], default=-1) + 1, 1))
+    for (name, _, _, colour), run, own, offset in zip(RUN_STYLES, (a, b), rows, (0, rows_a)):
+        for fault, row in zip(run.faults, own):
             axes.axvspan(fault.t0, fault.t1, color=colour, alpha=0.08, lw=0, zorder=0)
             axes.axvline(fault.t0, color=colour, lw=1, ls="--", zorder=0.5)
-            axes.text(fault.t0, y, f" {name} {fault.label} ", transform=top, va="top", ha="left",
-                      fontsize=9, color=colour, clip_on=True, zorder=5,
-                      bbox={"facecolor": "white", "edgecolor": colour, "alpha": 0.85, "pad": 2})
+            fault_label(axes, fault.t0, offset + row, f"{name} {fault.label}", colour)
 
 
 def _finish(axes: Axes, a: Run, b: Run, ylabel: str, drawn: bool) -> None:
@@ -35,9 +35,7 @@ def _finish(axes: Axes, a: Run, b: Run, ylabel: str, drawn: bool) -> None:
         legend_right(axes)
     else:
         no_data(axes, "data")
-    headroom(axes)
-    headroom(axes)  # twice: two rows of fault labels
-    shade_both(axes, a.faults, b.faults)
+    shade_both(axes, a, b)
     axes.set_xlabel("time since load start (s)")
     axes.set_ylabel(ylabel)
     axes.set_xlim(0, max(a.duration_s, b.duration_s, 1.0))
@@ -53,7 +51,7 @@ def _series_chart(a: Run, b: Run, title: str, ylabel: str,
             continue
         drawn = True
         per_second(axes, series, ls=style, color=colour, lw=1.6,
-                  label=f"{name}: {run.path.name}"[:40])
+                  label=name)  # the page says which run is A and which B
     if log and drawn:
         log_axis(axes)
     elif drawn:

@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from reports import timeseries
-from reports.chartkit import (CACHE_COLOURS, headroom, legend_right, log_axis,
+from reports.chartkit import (CACHE_COLOURS, legend_right, log_axis,
                               new_figure, no_data, origin_colours, shade_faults, stacked,
                               per_second, save, time_axis)
 from reports.load import FaultWindow, Run
@@ -114,8 +114,7 @@ def failover_chart(run: Run, fault: FaultWindow, failover_s: float | None) -> Fi
         axes.axvline(fault.t0 + failover_s, color="#2ca02c", lw=1.5,
                      label=f"failed over\n(t0 + {failover_s:.3f} s)")
         legend_right(axes)
-    headroom(axes)
-    shade_faults(axes, [fault])
+    shade_faults(axes, [fault], (fault.t0 - 3, fault.t0 + 5))
     axes.set_xlim(fault.t0 - 3, fault.t0 + 5)
     axes.set_xlabel("send time since load start (s)")
     axes.set_ylabel("latency (ms, log scale)")

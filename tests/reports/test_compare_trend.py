@@ -9,7 +9,6 @@ import pytest
 
 from reports import repeats, trend
 from reports.__main__ import main
-from reports.build import build_report
 from reports.compare import metric_rows
 from tests.reports import synth
 
@@ -140,6 +139,10 @@ def test_repeat_folder_reports_show_the_distribution(tmp_path: Path,
         assert summary["repeats"]["metrics"]["faults[0].time_to_failover_s"] == {
             "median": 0.48, "min": 0.33, "max": 0.63, "n": 2}
         assert "Across 2 repeated runs" in (repeat / run / "report.html").read_text()
-    # A run outside a repeat has no such section.
-    alone = build_report(synth.make_run(tmp_path / "alone"))
-    assert "repeats" not in alone
+    # Without the marker the folder is a plain group of runs (like variants): each is
+    # rebuilt on its own, with no distribution.
+    (repeat / "repeat-summary.json").unlink()
+    code, out, err = _cli(capsys, "build", str(repeat))
+    assert (code, err) == (0, "") and out.count("report.html") == 2
+    assert all("repeats" not in json.loads((repeat / run / "summary.json").read_text())
+               for run in ("run-1", "run-2"))

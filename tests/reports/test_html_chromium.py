@@ -98,6 +98,7 @@ def test_page_displays_and_every_image_loads(browser: str, pages: dict[str, Path
     assert result["overflow"] <= 0, "the page scrolls sideways at 1300 px"
 
 
+@pytest.mark.timeout(chromium.INSTALL_TIMEOUT_S + 120)  # run alone, this test may install Chromium
 def test_report_screenshot_is_not_blank(browser: str, pages: dict[str, Path], tmp_path: Path) -> None:
     shot = tmp_path / "report.png"
     chromium.screenshot(browser, pages["report"], shot, height=1600)

@@ -217,3 +217,20 @@ def test_encryption_does_not_stall_cache_hits(edge: Edge) -> None:
     # Each POST holds ~35 ms of encryption; on the event loop, hits would queue behind it.
     # Off the loop the median hit stays near a plain hit; 30 ms allows a loaded 2-core machine.
     assert statistics.median(hits) < 30
+
+
+@pytest.mark.parametrize("extra, message", [
+    ((), "uses FieldLevelEncryptionId 'C1HARNESSFLECONFIG': give its JSON"),
+    (("--fle", str(DISTRIBUTIONS / "fle" / "config.json")), "names profile 'P1HARNESSCHECKOUT', which no --fle file"),
+    (("--fle", str(DISTRIBUTIONS / "fle.json")), "expected a FieldLevelEncryption, FieldLevelEncryptionProfile"),
+])
+def test_missing_or_wrong_fle_input_is_one_line(extra: tuple[str, ...], message: str) -> None:
+    import subprocess
+
+    from scenarios.procs import REPO_ROOT, python_module_argv
+
+    argv = python_module_argv("edge", "--config", str(DISTRIBUTIONS / "fle.json"), "--listen", "127.0.0.1:0",
+                              "--origin", "primary=127.0.0.1:9", "--origin", "secondary=127.0.0.1:9", *extra)
+    result = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -1,0 +1,31 @@
+"""Fault labels on the charts: close starts go on separate rows, distant ones share a row."""
+
+from __future__ import annotations
+
+import pytest
+
+from reports.chartkit import label_rows
+from reports.timeline import FaultWindow
+
+
+def _fault(fault_id: int, t0: float) -> FaultWindow:
+    return FaultWindow(fault_id, "primary", "kill", t0, t0 + 5, True)
+
+
+@pytest.mark.parametrize("starts, rows", [
+    ((5.0, 30.0), [0, 0]),            # far apart on a 40 s axis: one row
+    ((12.0, 12.1), [0, 1]),           # both origins killed together: stacked
+    ((12.0, 12.1, 12.2), [0, 1, 2]),
+    ((10.0, 10.5, 30.0), [0, 1, 0]),  # the third fits on the first row again
+])
+def test_label_rows(starts: tuple[float, ...], rows: list[int]) -> None:
+    faults = [_fault(i, t0) for i, t0 in enumerate(starts)]
+    assert label_rows(faults, 0.0, 40.0) == rows
+
+
+def test_prefix_widens_labels() -> None:
+    # "#0 primary kill" is 15 characters, about 12 % of the width; with a long prefix the
+    # second label no longer fits beside the first.
+    faults = [_fault(0, 0.0), _fault(1, 6.0)]
+    assert label_rows(faults, 0.0, 40.0) == [0, 0]
+    assert label_rows(faults, 0.0, 40.0, prefix="a long prefix ") == [0, 1]
