@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 SCENARIOS := $(sort $(basename $(notdir $(wildcard scenarios/*.yaml))))
 
-.PHONY: help venv demo test test-fast bench ui regression report keys list validate clean $(SCENARIOS)
+.PHONY: help venv demo test test-deps test-fast bench ui regression report keys list validate clean $(SCENARIOS)
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -21,8 +21,17 @@ venv: $(STAMP)  ## create .venv and install requirements.txt
 demo: $(STAMP)  ## run the primary-killed scenario (about 1 minute) and print the report's path
 	$(PY) -m scenarios run primary-killed
 
-test: $(STAMP)  ## the whole test suite, end-to-end runs included
+test: $(STAMP) test-deps  ## the whole test suite, end-to-end runs included
 	$(PY) -m pytest
+
+# Debian packages some tests use (headless browser checks, blackholed origins). Installed when
+# missing and we are root; otherwise those tests skip and print why.
+TEST_DEBS := chromium iptables
+test-deps:
+	@missing=""; for p in $(TEST_DEBS); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	[ -z "$$missing" ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } \
+	|| echo "note: could not install$$missing; the tests that need it skip with the reason"
 
 test-fast: $(STAMP)  ## the suite without the slow end-to-end runs
 	$(PY) -m pytest -m "not slow"
