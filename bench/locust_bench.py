@@ -34,7 +34,6 @@ import csv
 import io
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from locustfiles.headless import locust_argv, locust_count, master_and_workers, master_args  # noqa: E402
 from locustfiles.request_log import event_row, format_row  # noqa: E402
 from scenarios.loader import parse_scenario  # noqa: E402
 from scenarios.stack import Stack  # noqa: E402
@@ -58,11 +58,6 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")  # seconds after the first request: after
 VIEWERS = 300          # x 10 req/s each: more than two cores can drive, so the harness is the limit
 WORKER_COUNTS = (1, 2)
 TARGET_LOG_COST = 0.05
-
-
-def _locust(*args: str) -> list[str]:
-    return [sys.executable, "-m", "locust", "-f", str(ROOT / "locustfiles" / "harness.py"),
-            "--loglevel", "ERROR", *args]
 
 
 def edge_count(admin: str, token: str) -> int:
@@ -104,29 +99,16 @@ def run_once(stack: Stack, workers: int, log_on: bool, out: Path) -> dict[str, A
     out.mkdir(parents=True)
     port = free_port()
     log_args = ["--requests-csv", str(out / "requests.csv")] if log_on else []
-    master = subprocess.Popen(
-        _locust("--headless", "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
-                "--expect-workers", str(workers), "-u", str(VIEWERS + 1), "-r", str(VIEWERS + 1),
-                "-t", f"{RUN_S}s", "--host", stack.edge_url, "--json-file", str(out / "stats"), "--only-summary",
-                "--stop-timeout", "2", "--exit-code-on-error", "0", *log_args),
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    helpers = [subprocess.Popen(_locust("--worker", "--master-host", "127.0.0.1", "--master-port", str(port)),
-                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-               for _ in range(workers)]
-    try:
+    master_argv = locust_argv("--headless", *master_args(port, workers), "-u", str(VIEWERS + 1),
+                              "-r", str(VIEWERS + 1), "-t", f"{RUN_S}s", "--host", stack.edge_url,
+                              "--json-file", str(out / "stats"), "--only-summary", "--stop-timeout", "2",
+                              "--exit-code-on-error", "0", *log_args, loglevel="ERROR")
+    with master_and_workers(master_argv, workers, port, cwd=ROOT, loglevel="ERROR") as (master, helpers):
         assert stack.edge is not None
         rate, cpu_us = steady_window(str(stack.edge.ready["admin"]), stack.admin_token,
                                      [master.pid, *(w.pid for w in helpers)])
         master.wait(RUN_S + 60)
-        for worker in helpers:
-            worker.wait(30)
-    finally:
-        for proc in (master, *helpers):
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    stats = json.loads((out / "stats.json").read_text())
-    count = sum(s["num_requests"] for s in stats)
+    count = locust_count(out / "stats.json")
     rows = None
     if log_on:
         with open(out / "requests.csv") as f:

@@ -145,6 +145,21 @@ def per_second(axes: Axes, series: pd.Series, **style: object) -> None:
     axes.step(x, y, where="post", **style)  # type: ignore[arg-type]
 
 
+def scatter_outcomes(axes: Axes, rows: pd.DataFrame, name: str, colour: str, t0: float | None = None,
+                     **style: object) -> bool:
+    """Latency against send time (minus ``t0`` if given), one point per request: ok ones as
+    circles, failed ones as crosses, labelled "NAME: ok" / "NAME: error". True if any drawn."""
+    drawn = False
+    for ok, marker in ((1, "o"), (0, "x")):
+        part = rows[rows["ok"] == ok]
+        if not part.empty:
+            drawn = True
+            x = part["t"] if t0 is None else part["t"] - t0
+            axes.scatter(x, part["latency_ms"].clip(lower=0.01), marker=marker, color=colour,
+                         label=f"{name}: {'ok' if ok else 'error'}", **style)  # type: ignore[arg-type]
+    return drawn
+
+
 def save(figure: Figure, path: Path) -> None:
     """Write ``figure`` as a PNG; light compression: a third faster, a quarter larger."""
     figure.savefig(path, dpi=DPI, pil_kwargs={"compress_level": 3})

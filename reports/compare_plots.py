@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from reports import timeseries
 from reports.chartkit import (fault_label, headroom, label_rows, legend_right, log_axis,
-                              new_figure, no_data, origin_colours, per_second, save)
+                              new_figure, no_data, origin_colours, per_second, save, scatter_outcomes)
 from reports.load import Run
 
 RUN_STYLES = (("A", "-", "#1f77b4", "#d62728"), ("B", "--", "#ff7f0e", "#9467bd"))
@@ -84,13 +84,7 @@ def _failover_overlay(a: Run, b: Run, fault_id: int) -> Figure:
         fault = next(f for f in run.faults if f.id == fault_id)
         frame = run.requests
         near = frame[(frame["t"] >= fault.t0 - 3) & (frame["t"] <= fault.t0 + 5) & (frame["user"] == "Probe")]
-        for ok, marker in ((1, "o"), (0, "x")):
-            part = near[near["ok"] == ok]
-            if not part.empty:
-                drawn = True
-                axes.scatter(part["t"] - fault.t0, part["latency_ms"].clip(lower=0.01), s=20,
-                             marker=marker, color=colour, alpha=0.7,
-                             label=f"{name}: {'ok' if ok else 'error'}")
+        drawn = scatter_outcomes(axes, near, name, colour, t0=fault.t0, s=20, alpha=0.7) or drawn
     if drawn:
         log_axis(axes)
         legend_right(axes)

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from reports import timeseries
 from reports.chartkit import (CACHE_COLOURS, legend_right, log_axis,
                               new_figure, no_data, origin_colours, shade_faults, stacked,
-                              per_second, save, time_axis)
+                              per_second, save, scatter_outcomes, time_axis)
 from reports.load import FaultWindow, Run
 
 
@@ -98,13 +98,7 @@ def failover_chart(run: Run, fault: FaultWindow, failover_s: float | None) -> Fi
     names = probes["origin"].astype("str")
     colours = {**origin_colours(list(set(names))), "": "#7f7f7f"}
     for origin, colour in colours.items():
-        rows = probes[names == origin]
-        for ok, marker in ((1, "o"), (0, "x")):
-            part = rows[rows["ok"] == ok]
-            if not part.empty:
-                label = f"{origin or 'no origin'}: {'ok' if ok else 'error'}"
-                axes.scatter(part["t"], part["latency_ms"].clip(lower=0.01), s=22,
-                             marker=marker, color=colour, label=label)
+        scatter_outcomes(axes, probes[names == origin], origin or "no origin", colour, s=22)
     if probes.empty:
         no_data(axes, "requests near this fault")
     else:

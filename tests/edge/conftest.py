@@ -11,38 +11,16 @@ from typing import Any, Callable
 import pytest
 import requests
 
-from origins.client import OriginControl
-from scenarios.procs import Child, python_module_argv, start
 from tests.edge import configs
+from tests.stack_helpers import EdgeProcess, OriginProcess, start_edge_process, start_origin_process, stopped_after
 
 
 @dataclass
-class RunningOrigin:
-    child: Child
+class RunningOrigin(OriginProcess):
     name: str
 
-    @property
-    def listen(self) -> str:
-        return str(self.child.ready["listen"])
 
-    @property
-    def control(self) -> OriginControl:
-        return OriginControl(f"http://{self.child.ready['control']}")
-
-
-@dataclass
-class RunningEdge:
-    child: Child
-    log_path: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.child.ready['listen']}"
-
-    @property
-    def admin_url(self) -> str:
-        return f"http://{self.child.ready['admin']}"
-
+class RunningEdge(EdgeProcess):
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", 20)
         return requests.get(self.url + path, **kwargs)
@@ -59,23 +37,17 @@ class RunningEdge:
 
 
 def start_origin(name: str, listen: str = "127.0.0.1:0") -> RunningOrigin:
-    argv = python_module_argv("origins", "--id", name, "--listen", listen,
-                              "--control", "127.0.0.1:0")
-    return RunningOrigin(start(name, argv), name)
+    return RunningOrigin(start_origin_process(name, listen=listen), name)
 
 
 @pytest.fixture(scope="session")
 def primary() -> Iterator[RunningOrigin]:
-    origin = start_origin("primary")
-    yield origin
-    origin.child.stop()
+    yield from stopped_after(start_origin("primary"))
 
 
 @pytest.fixture(scope="session")
 def secondary() -> Iterator[RunningOrigin]:
-    origin = start_origin("secondary")
-    yield origin
-    origin.child.stop()
+    yield from stopped_after(start_origin("secondary"))
 
 
 @pytest.fixture(autouse=True)
@@ -99,12 +71,9 @@ def _edge_factory(directory: Path, primary: RunningOrigin, secondary: RunningOri
         config.write_text(json.dumps(document))
         log_path = directory / f"edge-{n}.log"
         mapping = origins or {"primary": primary.listen, "secondary": secondary.listen}
-        argv = python_module_argv(
-            "edge", "--config", str(config), "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
-            "--access-log", str(log_path),
-            *[a for oid, addr in mapping.items() for a in ("--origin", f"{oid}={addr}")], *extra)
-        edge = RunningEdge(start(f"edge-{n}", argv, log_path=directory / f"edge-{n}.out"),
-                           log_path)
+        child = start_edge_process(f"edge-{n}", config, mapping, *extra, access_log=log_path,
+                                   log_path=directory / f"edge-{n}.out")
+        edge = RunningEdge(child, log_path)
         edges.append(edge)
         return edge
 

@@ -11,7 +11,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.edge import configs
-from tests.edge.inproc import Reply, age_cache, get, run, running
+from tests.edge.inproc import Reply, Running, age_cache, get, run, running
 
 
 def single(policy: str = configs.CACHING_OPTIMIZED, errors: list[dict[str, Any]] | None = None,
@@ -33,6 +33,18 @@ def etag_object(cache_control: str, etag: str = '"v1"') -> Any:
             return 304, {"ETag": etag, "Cache-Control": cache_control}, b""
         return 200, {"ETag": etag, "Cache-Control": cache_control}, b"body-v1"
     return reply
+
+
+async def refetch_expired(s: aiohttp.ClientSession, edge: Running, path: str, cached: Any, then: Any,
+                          age_s: float) -> tuple[int, dict[str, str], bytes]:
+    """Cache the origin's reply ``cached`` at ``path``, age the caches by ``age_s`` seconds,
+    make the origin answer ``then`` instead, and fetch ``path`` again."""
+    origin = edge.origins["primary"]
+    origin.replies[path] = cached
+    await get(s, edge.url + path)
+    age_cache(edge.pops, age_s)
+    origin.replies[path] = then
+    return await get(s, edge.url + path)
 
 
 def test_expired_object_is_revalidated_and_304_is_a_refresh_hit(tmp_path: Path) -> None:
@@ -58,12 +70,8 @@ def test_expired_object_is_revalidated_and_304_is_a_refresh_hit(tmp_path: Path) 
 def test_revalidation_answered_200_replaces_the_object_as_a_miss(tmp_path: Path) -> None:
     async def main() -> None:
         async with running(single(), tmp_path) as edge, aiohttp.ClientSession() as s:
-            origin = edge.origins["primary"]
-            origin.replies["/r"] = etag_object("max-age=60")
-            await get(s, edge.url + "/r")
-            age_cache(edge.pops, 61)
-            origin.replies["/r"] = etag_object("max-age=60", '"v2"')
-            status, headers, _ = await get(s, edge.url + "/r")
+            status, headers, _ = await refetch_expired(s, edge, "/r", etag_object("max-age=60"),
+                                                       etag_object("max-age=60", '"v2"'), 61)
             assert headers["X-Cache"] == "Miss from cloudfront" and headers["Etag"] == '"v2"'
     run(main())
 
@@ -73,11 +81,8 @@ def test_expired_object_and_origin_5xx_serves_stale_for_error_caching_min_ttl(
     async def main() -> None:
         async with running(single(), tmp_path) as edge, aiohttp.ClientSession() as s:
             origin = edge.origins["primary"]
-            origin.replies["/s"] = (200, {"Cache-Control": "max-age=60"}, b"good")
-            await get(s, edge.url + "/s")
-            age_cache(edge.pops, 61)
-            origin.replies["/s"] = (503, {}, b"down")
-            status, headers, body = await get(s, edge.url + "/s")
+            status, headers, body = await refetch_expired(
+                s, edge, "/s", (200, {"Cache-Control": "max-age=60"}, b"good"), (503, {}, b"down"), 61)
             assert (status, body, headers["X-Cache"]) == (200, b"good", "Hit from cloudfront")
             # Kept for ErrorCachingMinTTL (10 s): the next viewer is a hit without the origin.
             before = origin.count("/s")
@@ -126,12 +131,9 @@ def test_stale_windows_are_capped_at_max_ttl(tmp_path: Path) -> None:
     async def main() -> None:
         async with running(single(legacy=legacy), tmp_path) as edge, \
                 aiohttp.ClientSession() as s:
-            origin = edge.origins["primary"]
-            origin.replies["/m"] = (200, {"Cache-Control": "max-age=5, stale-if-error=3600"}, b"m")
-            await get(s, edge.url + "/m")
-            origin.replies["/m"] = (500, {}, b"")
-            age_cache(edge.pops, 5 + 11)      # past expiry by 11 s > MaxTTL 10 s
-            assert (await get(s, edge.url + "/m"))[0] == 500
+            cached = (200, {"Cache-Control": "max-age=5, stale-if-error=3600"}, b"m")
+            # past expiry by 11 s > MaxTTL 10 s
+            assert (await refetch_expired(s, edge, "/m", cached, (500, {}, b""), 5 + 11))[0] == 500
     run(main())
 
 
@@ -140,12 +142,9 @@ def test_stale_while_revalidate_serves_stale_and_refreshes_in_background(
     async def main() -> None:
         async with running(single(), tmp_path) as edge, aiohttp.ClientSession() as s:
             origin = edge.origins["primary"]
-            origin.replies["/v"] = (200, {"Cache-Control": "max-age=60, stale-while-revalidate=30"},
-                                    b"old")
-            await get(s, edge.url + "/v")
-            age_cache(edge.pops, 70)
-            origin.replies["/v"] = (200, {"Cache-Control": "max-age=60"}, b"new")
-            status, headers, body = await get(s, edge.url + "/v")
+            status, headers, body = await refetch_expired(
+                s, edge, "/v", (200, {"Cache-Control": "max-age=60, stale-while-revalidate=30"}, b"old"),
+                (200, {"Cache-Control": "max-age=60"}, b"new"), 70)
             assert (body, headers["X-Cache"]) == (b"old", "Hit from cloudfront")
             # The background refresh lands within a moment (bounded poll, not a sleep).
             for _ in range(100):

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 import requests
 
-from scenarios.procs import python_module_argv, start
+from scenarios.procs import start
 from tests.edge import configs
 from tests.edge.conftest import EdgeFactory, RunningEdge, RunningOrigin, start_origin
+from tests.stack_helpers import edge_argv
 
 
 class _EchoHandler(BaseHTTPRequestHandler):
@@ -195,9 +196,8 @@ def test_viewer_hang_up_is_logged_as_000(make_edge: EdgeFactory, primary: Runnin
 def test_ready_file_without_admin(tmp_path: Path, primary: RunningOrigin,
                                   secondary: RunningOrigin) -> None:
     config = configs.write(tmp_path / "d.json", configs.distribution())
-    child = start("edge-plain", python_module_argv(
-        "edge", "--config", str(config), "--listen", "127.0.0.1:0",
-        "--origin", f"primary={primary.listen}", "--origin", f"secondary={secondary.listen}"))
+    child = start("edge-plain", edge_argv(config, {"primary": primary.listen, "secondary": secondary.listen},
+                                          admin=False))
     try:
         assert set(child.ready) == {"pid", "listen", "admin"}
         assert child.ready["pid"] == child.pid and child.ready["admin"] is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -82,11 +83,17 @@ def test_pipelined_requests_are_answered_in_order(tmp_path: Path) -> None:
     run(main())
 
 
-def test_post_body_reaches_the_origin_with_content_length_and_chunked(tmp_path: Path) -> None:
+def single_all_methods() -> dict[str, Any]:
+    """:func:`single`, its default behaviour allowing all seven methods (GET and HEAD cached)."""
     doc = single()
     doc["DefaultCacheBehavior"]["AllowedMethods"] = {
         "Quantity": 7, "Items": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
         "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]}}
+    return doc
+
+
+def test_post_body_reaches_the_origin_with_content_length_and_chunked(tmp_path: Path) -> None:
+    doc = single_all_methods()
 
     async def main() -> None:
         async with running(doc, tmp_path) as edge:
@@ -103,10 +110,7 @@ def test_post_body_reaches_the_origin_with_content_length_and_chunked(tmp_path: 
 
 
 def test_expect_100_continue_and_http_1_0_keep_alive(tmp_path: Path) -> None:
-    doc = single()
-    doc["DefaultCacheBehavior"]["AllowedMethods"] = {
-        "Quantity": 7, "Items": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
-        "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]}}
+    doc = single_all_methods()
 
     async def main() -> None:
         async with running(doc, tmp_path) as edge:

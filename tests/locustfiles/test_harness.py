@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import subprocess
 import sys
@@ -10,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from locustfiles.headless import locust_argv, read_rows
 from origins.client import OriginControl
-from scenarios import procs
+from tests.stack_helpers import start_origin_process, stopped_cleanly_after
 
 REPO = Path(__file__).resolve().parents[2]
 COLUMNS = ["ts", "latency_ms", "method", "name", "status", "ok", "bytes", "x_cache", "origin",
@@ -21,12 +21,7 @@ RUN_S = 4
 
 @pytest.fixture(scope="module")
 def origin():
-    child = procs.start("primary", procs.python_module_argv(
-        "origins", "--id", "primary", "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"))
-    try:
-        yield child
-    finally:
-        assert procs.stop(child) == 0
+    yield from stopped_cleanly_after(start_origin_process("primary"))
 
 
 @pytest.fixture(scope="module")
@@ -37,17 +32,15 @@ def run(origin, tmp_path_factory):
     control.add_fault(type="status", status=503, paths=["/api/item-*"])
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "locust", "-f", "locustfiles/harness.py", "--headless",
-             "-u", "3", "-r", "3", "-t", f"{RUN_S}s", "--host", f"http://{origin.ready['listen']}",
-             "--requests-csv", str(out / "requests.csv"), "--ready-file", str(out / "ready.json"),
-             "--json-file", str(out / "stats"), "--only-summary", "--loglevel", "WARNING",
-             "--exit-code-on-error", "0"],
+            locust_argv("--headless", "-u", "3", "-r", "3", "-t", f"{RUN_S}s",
+                        "--host", f"http://{origin.ready['listen']}",
+                        "--requests-csv", str(out / "requests.csv"), "--ready-file", str(out / "ready.json"),
+                        "--json-file", str(out / "stats"), "--only-summary", "--exit-code-on-error", "0"),
             cwd=REPO, capture_output=True, text=True, timeout=60)
     finally:
         control.reset()
     assert result.returncode == 0, result.stderr[-2000:]
-    with open(out / "requests.csv", newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = read_rows(out / "requests.csv")
     header = (out / "requests.csv").read_text().splitlines()[0].split(",")
     stats = json.loads((out / "stats.json").read_text())
     ready = json.loads((out / "ready.json").read_text())
@@ -120,9 +113,8 @@ def test_a_crash_loses_at_most_a_second(origin, tmp_path: Path) -> None:
 
     csv_path, ready_path = tmp_path / "requests.csv", tmp_path / "ready.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "locust", "-f", "locustfiles/harness.py", "--headless", "-u", "2",
-         "-r", "2", "-t", "30s", "--host", f"http://{origin.ready['listen']}",
-         "--requests-csv", str(csv_path), "--ready-file", str(ready_path), "--loglevel", "WARNING"],
+        locust_argv("--headless", "-u", "2", "-r", "2", "-t", "30s", "--host", f"http://{origin.ready['listen']}",
+                    "--requests-csv", str(csv_path), "--ready-file", str(ready_path)),
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
@@ -137,8 +129,7 @@ def test_a_crash_loses_at_most_a_second(origin, tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    with open(csv_path, newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = read_rows(csv_path)
     assert len(rows) > 20
     last = max(float(r["ts"]) for r in rows)
     # flushed every 0.5 s: the newest row on disk is at most ~1 s older than the crash

@@ -8,7 +8,8 @@ import pytest
 import requests
 
 from origins.client import OriginControl
-from scenarios.procs import Child, python_module_argv, start
+from scenarios.procs import Child
+from tests.stack_helpers import start_origin_process
 
 TOKEN = "test-token"
 
@@ -30,8 +31,7 @@ class Origin:
 
 
 def start_origin(name: str, *extra: str) -> Child:
-    argv = python_module_argv("origins", "--id", name, "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0", *extra)
-    return start(name, argv)
+    return start_origin_process(name, *extra)
 
 
 @pytest.fixture(scope="session")

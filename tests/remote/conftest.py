@@ -17,7 +17,8 @@ import pytest
 import requests
 
 from origins.client import OriginControl
-from scenarios.procs import Child, python_module_argv, start
+from scenarios.procs import Child
+from tests.stack_helpers import start_edge_process, start_origin_process
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DISTRIBUTION = REPO / "distributions" / "default.json"
@@ -59,9 +60,8 @@ class Deployment:
 
 
 def start_remote_origin(name: str, log_dir: Path) -> RemoteOrigin:
-    argv = python_module_argv("origins", "--id", name, "--listen", "127.0.0.1:0",
-                              "--control", "127.0.0.1:0", "--token", TOKENS[name])
-    return RemoteOrigin(start(name, argv, log_path=log_dir / f"{name}.log"), name)
+    child = start_origin_process(name, "--token", TOKENS[name], log_path=log_dir / f"{name}.log")
+    return RemoteOrigin(child, name)
 
 
 @pytest.fixture(scope="module")
@@ -72,10 +72,9 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     try:
         for name in ("primary", "secondary"):
             origins[name] = start_remote_origin(name, logs)
-        argv = python_module_argv("edge", "--config", str(DEFAULT_DISTRIBUTION), "--listen", "127.0.0.1:0",
-                                  "--access-log", str(logs / "edge-access.log"), "--admin", "127.0.0.1:0",
-                                  *(a for o in origins.values() for a in ("--origin", f"{o.name}={o.child.ready['listen']}")))
-        edge = start("edge", argv, log_path=logs / "edge.log")
+        edge = start_edge_process("edge", DEFAULT_DISTRIBUTION,
+                                  {o.name: o.child.ready["listen"] for o in origins.values()},
+                                  access_log=logs / "edge-access.log", log_path=logs / "edge.log")
         yield Deployment(origins, edge)
     finally:
         if edge is not None:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from origins.client import OriginControl
-from scenarios.procs import REPO_ROOT, Child, python_module_argv, start
+from scenarios.procs import REPO_ROOT
+from tests.stack_helpers import OriginProcess, start_origin_process, stopped_after
 
 
 @dataclass(frozen=True)
@@ -39,31 +39,12 @@ class Keys:
         return str(self.folder / "fle-public-key.json")
 
 
-@dataclass
-class Origin:
-    child: Child
-
-    @property
-    def listen(self) -> str:
-        return str(self.child.ready["listen"])
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.listen}"
-
-    @property
-    def control(self) -> OriginControl:
-        return OriginControl(f"http://{self.child.ready['control']}")
-
-    @property
-    def control_url(self) -> str:
-        return f"http://{self.child.ready['control']}"
+class Origin(OriginProcess):
+    """A started origin (listen, url, control, control_url)."""
 
 
 def start_origin(name: str, *extra: str) -> Origin:
-    argv = python_module_argv("origins", "--id", name, "--listen", "127.0.0.1:0",
-                              "--control", "127.0.0.1:0", *extra)
-    return Origin(start(name, argv))
+    return Origin(start_origin_process(name, *extra))
 
 
 @pytest.fixture(scope="session")
@@ -77,27 +58,21 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
 @pytest.fixture(scope="session")
 def bucket(keys: Keys) -> Iterator[Origin]:
     """A private-bucket origin that also decrypts FLE fields."""
-    origin = start_origin("bucket", "--private-bucket", keys.credentials_file,
-                          "--fle-private-key", keys.private_key)
-    yield origin
-    origin.child.stop()
+    yield from stopped_after(start_origin("bucket", "--private-bucket", keys.credentials_file,
+                                          "--fle-private-key", keys.private_key))
 
 
 @pytest.fixture(scope="session")
 def guarded() -> Iterator[Origin]:
     """A custom origin that insists on X-Origin-Verify (two values: a rotation in progress)."""
-    origin = start_origin("guarded", "--require-header", "X-Origin-Verify=old-secret",
-                          "--require-header", "X-Origin-Verify=new-secret")
-    yield origin
-    origin.child.stop()
+    yield from stopped_after(start_origin("guarded", "--require-header", "X-Origin-Verify=old-secret",
+                                          "--require-header", "X-Origin-Verify=new-secret"))
 
 
 @pytest.fixture(scope="session")
 def decrypting(keys: Keys) -> Iterator[Origin]:
     """An open origin with the FLE private key."""
-    origin = start_origin("decrypting", "--fle-private-key", keys.private_key)
-    yield origin
-    origin.child.stop()
+    yield from stopped_after(start_origin("decrypting", "--fle-private-key", keys.private_key))
 
 
 def get(url: str, **kwargs: object) -> requests.Response:

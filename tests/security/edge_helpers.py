@@ -7,32 +7,22 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from scenarios.procs import REPO_ROOT, Child, python_module_argv, start
+from scenarios.procs import REPO_ROOT
+from tests.stack_helpers import EdgeProcess, start_edge_process
 
 DISTRIBUTIONS = REPO_ROOT / "distributions"
 FLE_FILES = [str(p) for p in sorted((DISTRIBUTIONS / "fle").glob("*.json"))]
 OAC_FILE = str(DISTRIBUTIONS / "oac" / "harness-oac.json")
+# Both origin ids mapped to the discard port: for edges that must refuse to start.
+UNREACHABLE_ORIGINS = {"primary": "127.0.0.1:9", "secondary": "127.0.0.1:9"}
 
 
-@dataclass
-class Edge:
-    child: Child
-    log_path: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.child.ready['listen']}"
-
-    @property
-    def admin_url(self) -> str:
-        return f"http://{self.child.ready['admin']}"
-
+class Edge(EdgeProcess):
     def log_records(self, at_least: int, timeout_s: float = 10.0) -> list[dict[str, str]]:
         """The access log's records once it has ``at_least`` of them (the edge flushes every 0.5 s)."""
         from edge.accesslog import parse_line
@@ -53,11 +43,7 @@ class Edge:
 
 @contextmanager
 def running_edge(config: str | Path, origins: dict[str, str], log_path: Path, *extra: str) -> Iterator[Edge]:
-    argv = python_module_argv("edge", "--config", str(config), "--listen", "127.0.0.1:0",
-                              "--access-log", str(log_path), "--admin", "127.0.0.1:0", *extra)
-    for origin_id, listen in origins.items():
-        argv += ["--origin", f"{origin_id}={listen}"]
-    child = start("edge", argv)
+    child = start_edge_process("edge", config, origins, *extra, access_log=log_path)
     try:
         yield Edge(child, log_path)
     finally:

@@ -19,22 +19,19 @@ import pytest
 import requests
 
 from tests.security.conftest import Keys, Origin, start_origin
-from tests.security.edge_helpers import DISTRIBUTIONS, FLE_FILES, Edge, running_edge, variant
+from tests.security.edge_helpers import DISTRIBUTIONS, FLE_FILES, UNREACHABLE_ORIGINS, Edge, running_edge, variant
 from tests.security.fle_helpers import sdk_decrypt
+from tests.stack_helpers import edge_argv, stopped_after
 
 
 @pytest.fixture(scope="module")
 def shop(keys: Keys) -> Iterator[Origin]:
-    origin = start_origin("primary", "--fle-private-key", keys.private_key)
-    yield origin
-    origin.child.stop()
+    yield from stopped_after(start_origin("primary", "--fle-private-key", keys.private_key))
 
 
 @pytest.fixture(scope="module")
 def other() -> Iterator[Origin]:
-    origin = start_origin("secondary")
-    yield origin
-    origin.child.stop()
+    yield from stopped_after(start_origin("secondary"))
 
 
 def fle_args(keys: Keys, *files: str) -> list[str]:
@@ -227,10 +224,9 @@ def test_encryption_does_not_stall_cache_hits(edge: Edge) -> None:
 def test_missing_or_wrong_fle_input_is_one_line(extra: tuple[str, ...], message: str) -> None:
     import subprocess
 
-    from scenarios.procs import REPO_ROOT, python_module_argv
+    from scenarios.procs import REPO_ROOT
 
-    argv = python_module_argv("edge", "--config", str(DISTRIBUTIONS / "fle.json"), "--listen", "127.0.0.1:0",
-                              "--origin", "primary=127.0.0.1:9", "--origin", "secondary=127.0.0.1:9", *extra)
+    argv = edge_argv(DISTRIBUTIONS / "fle.json", UNREACHABLE_ORIGINS, *extra, admin=False)
     result = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -12,25 +12,22 @@ from typing import Any
 import pytest
 import requests
 
-from scenarios.procs import REPO_ROOT, python_module_argv
+from scenarios.procs import REPO_ROOT
 from tests.security.conftest import Keys, Origin, start_origin
-from tests.security.edge_helpers import DISTRIBUTIONS, OAC_FILE, Edge, running_edge, variant
+from tests.security.edge_helpers import DISTRIBUTIONS, OAC_FILE, UNREACHABLE_ORIGINS, Edge, running_edge, variant
+from tests.stack_helpers import edge_argv, stopped_after
 
 HEADER = "X-Origin-Verify"
 
 
 @pytest.fixture(scope="module")
 def s3(keys: Keys) -> Iterator[Origin]:
-    origin = start_origin("primary", "--private-bucket", keys.credentials_file)
-    yield origin
-    origin.child.stop()
+    yield from stopped_after(start_origin("primary", "--private-bucket", keys.credentials_file))
 
 
 @pytest.fixture(scope="module")
 def custom() -> Iterator[Origin]:
-    origin = start_origin("secondary", "--require-header", f"{HEADER}=verify-2026-11-a")
-    yield origin
-    origin.child.stop()
+    yield from stopped_after(start_origin("secondary", "--require-header", f"{HEADER}=verify-2026-11-a"))
 
 
 @pytest.fixture(scope="module")
@@ -200,8 +197,7 @@ def test_legacy_oai_is_signed_too(s3: Origin, custom: Origin, keys: Keys, tmp_pa
     (("--oac", "/nonexistent.json"), "--oac /nonexistent.json: cannot read"),
 ])
 def test_missing_security_input_is_one_line(extra: tuple[str, ...], message: str) -> None:
-    argv = python_module_argv("edge", "--config", str(DISTRIBUTIONS / "oac.json"), "--listen", "127.0.0.1:0",
-                              "--origin", "primary=127.0.0.1:9", "--origin", "secondary=127.0.0.1:9", *extra)
+    argv = edge_argv(DISTRIBUTIONS / "oac.json", UNREACHABLE_ORIGINS, *extra, admin=False)
     result = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert message in result.stderr

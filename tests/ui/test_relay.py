@@ -9,17 +9,16 @@ run of the same load.
 
 from __future__ import annotations
 
-import csv
-import json
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from locustfiles.headless import locust_argv, locust_count, master_and_workers, master_args, read_rows
 from scenarios import procs
 from scenarios.workers import free_port
+from tests.stack_helpers import start_origin_process, stopped_cleanly_after
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_S = 4
@@ -28,46 +27,21 @@ VIEWERS = 6  # at most 10 req/s each, plus the probe's 10/s
 
 @pytest.fixture(scope="module")
 def origin():
-    child = procs.start("primary", procs.python_module_argv(
-        "origins", "--id", "primary", "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"))
-    try:
-        yield child
-    finally:
-        assert procs.stop(child) == 0
-
-
-def locust_argv(*args: str) -> list[str]:
-    return [sys.executable, "-m", "locust", "-f", "locustfiles/harness.py", "--loglevel", "WARNING", *args]
+    yield from stopped_cleanly_after(start_origin_process("primary"))
 
 
 def run_locust(origin: procs.Child, out: Path, workers: int) -> tuple[list[dict[str, str]], int, str]:
     out.mkdir()
     port = free_port()
-    distributed = ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
-                   "--expect-workers", str(workers)] if workers else []
-    master = subprocess.Popen(
-        locust_argv("--headless", "-u", str(VIEWERS + 1), "-r", str(VIEWERS + 1), "-t", f"{RUN_S}s",
-                    "--host", f"http://{origin.ready['listen']}", "--requests-csv", str(out / "requests.csv"),
-                    "--json-file", str(out / "stats"), "--only-summary", "--stop-timeout", "2",
-                    "--exit-code-on-error", "0", *distributed),
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    helpers = [subprocess.Popen(locust_argv("--worker", "--master-host", "127.0.0.1", "--master-port", str(port)),
-                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-               for _ in range(workers)]
-    try:
+    distributed = master_args(port, workers) if workers else []
+    master_argv = locust_argv("--headless", "-u", str(VIEWERS + 1), "-r", str(VIEWERS + 1), "-t", f"{RUN_S}s",
+                              "--host", f"http://{origin.ready['listen']}", "--requests-csv", str(out / "requests.csv"),
+                              "--json-file", str(out / "stats"), "--only-summary", "--stop-timeout", "2",
+                              "--exit-code-on-error", "0", *distributed)
+    with master_and_workers(master_argv, workers, port, cwd=REPO, master_stderr=subprocess.PIPE) as (master, _):
         _, stderr = master.communicate(timeout=90)
-        for worker in helpers:
-            worker.wait(30)
-    finally:
-        for proc in (master, *helpers):
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
     assert master.returncode == 0, stderr[-2000:]
-    with open(out / "requests.csv", newline="") as f:
-        rows = list(csv.DictReader(f))
-    count = sum(s["num_requests"] for s in json.loads((out / "stats.json").read_text()))
-    return rows, count, stderr
+    return read_rows(out / "requests.csv"), locust_count(out / "stats.json"), stderr
 
 
 @pytest.fixture(scope="module")
