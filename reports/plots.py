@@ -65,14 +65,14 @@ def hit_ratio_chart(run: Run) -> Figure:
 
 
 def origins_chart(run: Run) -> Figure:
-    figure, axes = new_figure("Share of responses served by each origin (X-Origin-Id)")
-    table = timeseries.origin_share(run.requests)
+    figure, axes = new_figure("Share of cache misses fetched from each origin (X-Origin-Id)")
+    table = timeseries.origin_share(run.requests, misses_only=True)
     colours = origin_colours([str(c) for c in table.columns])
     stacked(axes, table[list(colours)] if colours else table, colours)
     if table.empty or table.columns.empty:
-        no_data(axes, "origin-tagged responses")
+        no_data(axes, "origin-tagged misses")
     axes.set_ylim(0, 1.0)
-    _time_axis(axes, run, "share of responses")
+    _time_axis(axes, run, "share of misses")
     return figure
 
 
