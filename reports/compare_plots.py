@@ -61,7 +61,7 @@ def _series_chart(a: Run, b: Run, title: str, ylabel: str,
 
 
 def _origin_share(a: Run, b: Run) -> Figure:
-    figure, axes = new_figure("Share of responses served by each origin (A solid, B dashed)")
+    figure, axes = new_figure("Share of cache misses fetched from each origin (A solid, B dashed)")
     shares = [timeseries.origin_share(run.requests) for run in (a, b)]
     colours = origin_colours([str(c) for table in shares for c in table.columns])
     drawn = False
@@ -72,7 +72,7 @@ def _origin_share(a: Run, b: Run) -> Figure:
                 per_second(axes, table[origin], ls=style, color=colour,
                           lw=1.6, label=f"{name} {origin}")
     axes.set_ylim(0, 1.0)
-    _finish(axes, a, b, "share of responses", drawn)
+    _finish(axes, a, b, "share of misses", drawn)
     return figure
 
 

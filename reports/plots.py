@@ -66,7 +66,7 @@ def hit_ratio_chart(run: Run) -> Figure:
 
 def origins_chart(run: Run) -> Figure:
     figure, axes = new_figure("Share of cache misses fetched from each origin (X-Origin-Id)")
-    table = timeseries.origin_share(run.requests, misses_only=True)
+    table = timeseries.origin_share(run.requests)
     colours = origin_colours([str(c) for c in table.columns])
     stacked(axes, table[list(colours)] if colours else table, colours)
     if table.empty or table.columns.empty:

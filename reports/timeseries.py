@@ -59,16 +59,14 @@ def hit_ratio(frame: pd.DataFrame) -> pd.Series:
     return (hits / total.where(total > 0)).astype("float64")
 
 
-def origin_share(frame: pd.DataFrame, misses_only: bool = False) -> pd.DataFrame:
-    """Share of each second's origin-named responses served by each origin.
+def origin_share(frame: pd.DataFrame) -> pd.DataFrame:
+    """Share of each second's cache misses fetched from each origin.
 
-    With ``misses_only`` only responses fetched from an origin for that very request
-    (``X-Cache: Miss``) count: a hit carries the Id of whichever origin filled the cache
-    earlier, so misses are what show the origin group switching.
+    Only responses fetched from an origin for that very request (``X-Cache: Miss``) count:
+    a hit carries the Id of whichever origin filled the cache earlier, so misses are what
+    show the origin group switching.
     """
-    mask = frame["origin"] != ""
-    if misses_only:
-        mask &= frame["x_cache"] == "Miss"
+    mask = (frame["origin"] != "") & (frame["x_cache"] == "Miss")
     counts = counts_by(frame, "origin", mask)
     counts = counts.drop(columns=[NO_RESPONSE], errors="ignore")
     total = counts.sum(axis=1)
