@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
-SCENARIOS := $(sort $(basename $(notdir $(wildcard scenarios/*.yaml))))
+SCENARIOS := $(sort $(basename $(notdir $(wildcard scenarios/library/*.yaml))))
 
 .PHONY: help venv demo test test-deps test-fast bench ui regression report keys list validate clean $(SCENARIOS)
 

@@ -35,7 +35,7 @@ import requests
 from bench.cpu import cpu_seconds
 from bench.machine import describe
 from bench.wrk import UNIQUE_HEADS_LUA, WrkResult, pinned, run_wrk
-from scenarios.procs import REPO_ROOT, Child, python_module_argv, start
+from scenarios.stack.procs import REPO_ROOT, Child, python_module_argv, start
 
 SERVER_CPU, LOAD_CPU = 1, 0
 ROUND_S = 3.0

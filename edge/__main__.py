@@ -7,11 +7,11 @@ import sys
 
 from edge.app import serve
 from edge.cli import check_origin_mapping, parse_args
-from edge.cache_policy_config import load_policies
-from edge.config import load_distribution
+from edge.config.cache_policy_file import load_policies
+from edge.config.loader import load_distribution
 from edge.errors import EdgeError
-from edge.security import EdgeSecurity
-from edge.server import DEFAULT_POP
+from edge.security.features import EdgeSecurity
+from edge.pop.pop import DEFAULT_POP
 
 
 def main(argv: list[str] | None = None) -> int:

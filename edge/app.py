@@ -11,16 +11,17 @@ from typing import Any
 
 from aiohttp import web
 
-from edge.accesslog import AccessLog
-from edge.admin import admin_app
+from edge.pop.accesslog import AccessLog
+from edge.wire.admin import admin_app
 from edge.cli import Options
-from edge.model import Distribution
-from edge.pops import Pops, RegionalTier, needs_tier, pop_names
-from edge.security import EdgeSecurity
-from edge.security_admin import security_routes
-from edge.server import Edge
-from edge.upstream import Upstream
-from edge.viewer_protocol import ViewerProtocol, sweep_forever
+from edge.config.model import Distribution
+from edge.pop.pops import Pops, pop_names
+from edge.pop.tier import RegionalTier, needs_tier
+from edge.security.features import EdgeSecurity
+from edge.wire.security_admin import security_routes
+from edge.pop.pop import Pop
+from edge.wire.origin_client import OriginClient
+from edge.wire.viewer_protocol import ViewerProtocol, sweep_forever
 
 # In-flight requests get this long to finish on SIGTERM before they are
 # cancelled, so the process exits well within the 2 s the harness allows.
@@ -49,11 +50,11 @@ def _address(sock: socket.socket) -> str:
     return f"{host}:{port}"
 
 
-def build_pops(distribution: Distribution, options: Options, upstream: Upstream,
+def build_pops(distribution: Distribution, options: Options, upstream: OriginClient,
                log: AccessLog) -> Pops:
     """The POPs (and regional tier) the options ask for."""
     tier = RegionalTier() if needs_tier(distribution, options.regional_tier) else None
-    edges = [Edge(distribution, upstream, log, pop=name, collapse=options.collapse, tier=tier)
+    edges = [Pop(distribution, upstream, log, pop=name, collapse=options.collapse, tier=tier)
              for name in pop_names(options.pop, options.pops)]
     return Pops(edges, tier)
 
@@ -62,12 +63,12 @@ async def serve(distribution: Distribution, options: Options,
                 security: EdgeSecurity | None = None) -> None:
     """Run until SIGTERM/SIGINT; then stop listening, finish, flush the log."""
     log = AccessLog(options.access_log)
-    upstream = Upstream(distribution.origins, options.origins,
+    upstream = OriginClient(distribution.origins, options.origins,
                         finalize_headers=security.origin_headers if security else None)
     await upstream.start()
     pops = build_pops(distribution, options, upstream, log)
     for edge in pops.edges:
-        edge.security = security  # OAC signing and FLE (edge/security.py)
+        edge.security = security  # OAC signing and FLE (edge/security/features.py)
     loop = asyncio.get_running_loop()
     connections: set[ViewerProtocol] = set()
     stop = asyncio.Event()

@@ -6,10 +6,10 @@ import argparse
 from dataclasses import dataclass
 
 from edge.errors import UsageError
-from edge.model import Distribution
-from edge.security import SecurityOptions
-from edge.security import add_arguments as add_security_arguments
-from edge.security import options_from as security_options
+from edge.config.model import Distribution
+from edge.security.features import SecurityOptions
+from edge.security.features import add_arguments as add_security_arguments
+from edge.security.features import options_from as security_options
 
 DEFAULT_HOST = "127.0.0.1"
 
@@ -80,7 +80,7 @@ def build_parser(pop_default: str) -> argparse.ArgumentParser:
     p.add_argument("--regional-tier", action="store_true",
                    help="a regional edge cache shared by all POPs in front of the origins "
                         "(always on when an origin has OriginShield enabled)")
-    add_security_arguments(p)  # OAC signing and field-level encryption (edge/security.py)
+    add_security_arguments(p)  # OAC signing and field-level encryption (edge/security/features.py)
     return p
 
 

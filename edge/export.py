@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from edge.config import load_distribution
+from edge.config.loader import load_distribution
 from edge.errors import EdgeError, UsageError
 
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")

@@ -2,7 +2,7 @@
 
 Each POST of ``/form/checkout`` carries a fresh Luhn-valid test card number (``4`` then 15
 random digits), a CVV and an expiry in ``card_*`` fields, plus plain ``name``/``email``/
-``amount``. The origin's form endpoint answers what it received per field (origins/fle.py),
+``amount``. The origin's form endpoint answers what it received per field (origins/security/fle.py),
 and the user checks, per request:
 
 * every ``card_*`` field arrived *encrypted* and the origin *decrypted* it to exactly what was

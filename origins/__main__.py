@@ -16,7 +16,7 @@ from origins.cli import parse_args  # noqa: E402
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["keys"]:  # python -m origins keys --out DIR: fresh FLE keys and OAC credentials
-        from origins.keys import main as keys_main
+        from origins.security.keys import main as keys_main
 
         return keys_main(argv[1:])
     try:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import NoReturn, Sequence
 
 from origins.errors import UsageError
-from origins.security_cli import SecurityConfig, add_arguments as add_security_arguments
-from origins.security_cli import from_args as security_from_args
+from origins.security.cli import SecurityConfig, add_arguments as add_security_arguments
+from origins.security.cli import from_args as security_from_args
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 
 from origins.content import LAST_MODIFIED_EPOCH, ContentError, make_object, not_modified
-from origins.fle import FieldDecryptor, describe_fields
+from origins.security.fle import FieldDecryptor, describe_fields
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_FORM_BYTES = 2 * 1024 * 1024  # CloudFront caps FLE bodies at 1 MB; leave room
@@ -26,7 +26,7 @@ MAX_FORM_BYTES = 2 * 1024 * 1024  # CloudFront caps FLE bodies at 1 MB; leave ro
 def create_data_app(origin_id: str, max_age: int = 3600, decryptor: FieldDecryptor | None = None) -> Flask:
     """The content app of origin ``origin_id``; every response carries ``X-Origin-Id``.
 
-    With a ``decryptor`` the form endpoint opens field-level-encrypted fields (origins/fle.py).
+    With a ``decryptor`` the form endpoint opens field-level-encrypted fields (origins/security/fle.py).
     """
     app = Flask("origins.data", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_FORM_BYTES

@@ -11,8 +11,8 @@ from pathlib import Path
 import gevent
 from gevent.event import Event
 
-from origins.access_middleware import AccessMiddleware
-from origins.access_control import register_access_routes
+from origins.security.access_middleware import AccessMiddleware
+from origins.security.access_control import register_access_routes
 from origins.chaos import ChaosMiddleware
 from origins.cli import OriginConfig
 from origins.control_app import create_control_app
@@ -42,7 +42,7 @@ def serve(config: OriginConfig) -> int:
         config.origin_id, store, stats, sleep=gevent.sleep,
     )
     # Access is checked at the front door, before any fault: a failing private bucket still
-    # refuses strangers with 403 (origins/access.py).
+    # refuses strangers with 403 (origins/security/access.py).
     data_app = access = AccessMiddleware(chaos, config.origin_id, config.security.access, stats=stats)
     data = DataListener(*config.listen, data_app)
     try:

@@ -6,9 +6,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from reports import edgelog, failover, html, metrics, plots, repeats, security, thresholds
+from reports.read import edgelog
+from reports.metrics import failover
+from reports.render import html
+from reports.metrics import overall as metrics
+from reports.render import plots
+from reports.metrics import repeats
+from reports.read import security
+from reports.metrics import thresholds
 from reports.errors import ThresholdError
-from reports.load import Run, read_run
+from reports.read.load import Run, read_run
 
 RUN_FILES = ("events.jsonl", "requests.csv", "requests.parquet")  # any one makes a run folder
 

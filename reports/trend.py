@@ -18,17 +18,10 @@ from typing import Any
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
-from reports.chartkit import PALETTE, legend_right, new_figure, no_data, save
+from reports.render.chartkit import PALETTE, legend_right, new_figure, no_data, save
 from reports.errors import RunFolderError
-from reports.htmlkit import e, fmt_in, images, page, table
-
-KEY_METRICS = (
-    ("faults[0].time_to_failover_s", "Time to failover, first fault", "seconds"),
-    ("latency_ms.p95", "Latency p95 over the run", "ms"),
-    ("hit_ratio", "Cache hit ratio over the run", "hit ratio"),
-    ("errors", "Viewer-visible errors over the run", "errors"),
-)
-
+from reports.metrics.repeats import KEY_METRICS
+from reports.render.htmlkit import e, fmt_in, images, page, table
 
 @dataclass(frozen=True)
 class Point:

@@ -31,5 +31,5 @@ closes (a failure marks the run ``deviated``); window metrics are ``error_ratio`
 ``success_ratio``, ``requests``, ``requests_per_s`` and ``latency_ms.p50/p95/p99/max``.
 
 ``python -m scenarios run NAME`` starts the origins and the edge, drives Locust at it, applies
-the steps on time, tears everything down and builds the report (see :mod:`scenarios.runner`).
+the steps on time, tears everything down and builds the report (see :mod:`scenarios.run.runner`).
 """

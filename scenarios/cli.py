@@ -13,14 +13,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from scenarios import steps as st
-from scenarios.blackhole import remove_stale, unavailable_reason
-from scenarios.durations import parse_duration
+from scenarios.spec import steps as st
+from scenarios.stack.blackhole import remove_stale, unavailable_reason
+from scenarios.spec.durations import parse_duration
 from scenarios.errors import ScenarioError, ScenarioInputError
-from scenarios.loader import description, display_name, load_scenario, shipped_scenarios
-from scenarios import regression
-from scenarios.safety import add_arguments as add_safety_arguments
-from scenarios.workers import with_workers
+from scenarios.spec.loader import description, display_name, load_scenario, shipped_scenarios
+from scenarios.batch import regression
+from scenarios.remote.safety import add_arguments as add_safety_arguments
+from scenarios.run.workers import with_workers
 
 EXIT_BAD_INPUT = 2
 
@@ -42,17 +42,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, default=0,
                      help="Locust master plus N local worker processes (default: one process)")
     run.add_argument("--target", help="drive this URL instead of a local edge (off this machine: see --real-target)")
-    add_safety_arguments(run)  # --real-target, --max-rps, --max-duration (scenarios/safety.py)
+    add_safety_arguments(run)  # --real-target, --max-rps, --max-duration (scenarios/remote/safety.py)
     run.add_argument("--out", type=Path, help="run folder (default results/<UTC time>-<name>)")
     sub.add_parser("list", help="the shipped scenarios and what each proves")
     validate = sub.add_parser("validate", help="check scenario files (all shipped ones by default)")
     validate.add_argument("files", nargs="*")
-    regression.add_parser(sub)  # scenarios/regression.py
+    regression.add_parser(sub)  # scenarios/batch/regression.py
     return parser
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from scenarios.runner import run_scenario  # imports the stack only when running
+    from scenarios.batch.dispatch import run_scenario  # imports the stack only when running
 
     scenario = load_scenario(args.scenario)
     duration = None
@@ -75,15 +75,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             except ValueError as exc:
                 raise ScenarioInputError(
                     f"--duration: steps[{step.index}] at {step.at_s:g} s: {exc}") from None
-    from scenarios.remote import prepare_run
+    from scenarios.remote.origins import prepare_run
 
-    scenario, target = prepare_run(scenario, args)  # target, safety rails, plan (scenarios/remote.py)
+    scenario, target = prepare_run(scenario, args)  # target, safety rails, plan (scenarios/remote/origins.py)
     if scenario.uses("blackhole"):
         reason = unavailable_reason()
         if reason:
             raise ScenarioError(f"{scenario.source}: {reason}")
         remove_stale()
-    scenario = with_workers(scenario, args.workers)  # scenarios/workers.py
+    scenario = with_workers(scenario, args.workers)  # scenarios/run/workers.py
     return run_scenario(scenario, out=args.out, target=target)
 
 

@@ -1,8 +1,8 @@
 """Start real origins (``python -m origins``) and edges (``python -m edge``) for tests.
 
 Every process listens on ephemeral loopback ports and is started through
-:func:`scenarios.procs.start`, which waits for its ready file; the real addresses are in the
-returned :class:`~scenarios.procs.Child`'s ``ready``.
+:func:`scenarios.stack.procs.start`, which waits for its ready file; the real addresses are in the
+returned :class:`~scenarios.stack.procs.Child`'s ``ready``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from origins.client import OriginControl
-from scenarios.procs import Child, python_module_argv, start
+from scenarios.stack.procs import Child, python_module_argv, start
 
 LOOPBACK_ANY = "127.0.0.1:0"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.blackhole import unavailable_reason
+from scenarios.stack.blackhole import unavailable_reason
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

@@ -18,14 +18,14 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from edge.accesslog import AccessLog, parse_line
-from edge.admin import admin_app
+from edge.pop.accesslog import AccessLog, parse_line
+from edge.wire.admin import admin_app
 from edge.app import build_pops
 from edge.cli import Options
-from edge.config import parse_distribution
-from edge.pops import Pops
-from edge.upstream import Upstream
-from edge.viewer_protocol import ViewerProtocol, sweep_forever
+from edge.config.loader import parse_distribution
+from edge.pop.pops import Pops
+from edge.wire.origin_client import OriginClient
+from edge.wire.viewer_protocol import ViewerProtocol, sweep_forever
 
 Reply = tuple[int, dict[str, str], bytes]
 
@@ -94,7 +94,7 @@ async def running(document: dict[str, Any], tmp: Path, *, pops: int = 1, collaps
     options = Options("test.json", ("127.0.0.1", 0), mapping, log_path, None, None,
                       "EMU50-C1", None, pops=pops, collapse=collapse, regional_tier=regional)
     log = AccessLog(log_path)
-    upstream = Upstream(distribution.origins, mapping)
+    upstream = OriginClient(distribution.origins, mapping)
     await upstream.start()
     group = build_pops(distribution, options, upstream, log)
     connections: set[ViewerProtocol] = set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from edge.accesslog import FIELDS, HEADER, AccessLog, AccessRecord, format_record, parse_line
+from edge.pop.accesslog import FIELDS, HEADER, AccessLog, AccessRecord, format_record, parse_line
 
 
 def record(**over: object) -> AccessRecord:

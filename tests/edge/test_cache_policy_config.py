@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from edge.cache_policy_config import load_cache_policy, load_policies
-from edge.cachekey import cache_key
-from edge.config import parse_distribution
+from edge.config.cache_policy_file import load_cache_policy, load_policies
+from edge.core.cachekey import cache_key
+from edge.config.loader import parse_distribution
 from edge.errors import ConfigError
 from tests.edge import configs
 
@@ -82,8 +82,8 @@ def test_any_value_anywhere_in_a_policy_loads_or_gives_one_line_error() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from edge.cache_policy_config import parse_cache_policy
-    from edge.jsonpath import Node
+    from edge.config.cache_policy_file import parse_cache_policy
+    from edge.config.jsonpath import Node
     from tests.edge.test_properties import _paths, json_values
 
     base = policy_doc()["CachePolicy"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from edge.cli import check_origin_mapping, parse_address, parse_args
-from edge.config import parse_distribution
+from edge.config.loader import parse_distribution
 from edge.errors import UsageError
 from tests.edge import configs
 

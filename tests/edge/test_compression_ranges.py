@@ -9,7 +9,7 @@ import aiohttp
 import brotli
 import pytest
 
-from edge.ranges import UNSATISFIABLE, byte_range
+from edge.core.ranges import UNSATISFIABLE, byte_range
 from tests.edge.inproc import get, raw_exchange, run, running
 from tests.edge.test_revalidation_stale import single
 

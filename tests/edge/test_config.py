@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import pytest
 
-from edge.config import load_distribution, parse_distribution
+from edge.config.loader import load_distribution, parse_distribution
 from edge.errors import ConfigError
 from tests.edge import configs
 

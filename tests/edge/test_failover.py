@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from edge.failover import (
+from edge.core.failover import (
     CONNECT_REFUSED,
     CONNECT_TIMEOUT,
     INVALID_RESPONSE,
@@ -16,7 +16,7 @@ from edge.failover import (
     should_fail_over,
     viewer_error,
 )
-from edge.model import FailoverCriteria
+from edge.config.model import FailoverCriteria
 
 FULL = FailoverCriteria(frozenset({500, 502, 503, 504}))
 NO_503 = FailoverCriteria(frozenset({500, 502, 504}))

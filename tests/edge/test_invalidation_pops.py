@@ -8,8 +8,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from edge.invalidation import InvalidationError, parse_batch
-from edge.pops import pop_names
+from edge.core.invalidation import InvalidationError, parse_batch
+from edge.pop.pops import pop_names
 from tests.edge.inproc import batch, get, run, running
 from tests.edge.test_revalidation_stale import single
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from edge.config import parse_distribution
-from edge.matching import compile_path_pattern, match_behavior
+from edge.config.loader import parse_distribution
+from edge.core.matching import compile_path_pattern, match_behavior
 from tests.edge import configs
 
 

@@ -8,11 +8,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.config import parse_distribution
+from edge.config.loader import parse_distribution
 from edge.errors import ConfigError
-from edge.matching import compile_path_pattern
-from edge.policies import CachePolicy
-from edge.ttl import object_ttl
+from edge.core.matching import compile_path_pattern
+from edge.config.policies import CachePolicy
+from edge.core.ttl import object_ttl
 from tests.edge import configs
 
 BASE = configs.distribution(envelope=False)

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edge.viewer_http import RequestError, parse_chunked, parse_head
+from edge.core.viewer_http import RequestError, parse_chunked, parse_head
 from tests.edge.inproc import get, raw_exchange, running
 from tests.edge.test_revalidation_stale import single
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from scenarios.procs import start
+from scenarios.stack.procs import start
 from tests.edge import configs
 from tests.edge.conftest import EdgeFactory, RunningEdge, RunningOrigin, start_origin
 from tests.stack_helpers import edge_argv

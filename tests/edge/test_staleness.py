@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from edge.cache import CacheEntry
-from edge.staleness import (
+from edge.core.cache import CacheEntry
+from edge.core.staleness import (
     StaleWindows,
     collapsible,
     revalidation_headers,

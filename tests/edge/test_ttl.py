@@ -6,8 +6,8 @@ from email.utils import formatdate
 
 import pytest
 
-from edge.policies import MANAGED_BY_NAME, CachePolicy
-from edge.ttl import error_ttl, object_ttl, parse_cache_control, response_ttl, storage_ttl
+from edge.config.policies import MANAGED_BY_NAME, CachePolicy
+from edge.core.ttl import error_ttl, object_ttl, parse_cache_control, response_ttl, storage_ttl
 
 NOW = 1_764_333_000.0
 OPTIMIZED = MANAGED_BY_NAME["CachingOptimized"]          # 1 / 86400 / 31536000

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from origins.client import OriginControl
-from scenarios.procs import Child
+from scenarios.stack.procs import Child
 from tests.stack_helpers import start_origin_process
 
 TOKEN = "test-token"

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from origins.client import OriginControl
-from scenarios.procs import REPO_ROOT, ProcessError, python_module_argv, start
+from scenarios.stack.procs import REPO_ROOT, ProcessError, python_module_argv, start
 from tests.origins.conftest import start_origin
 from tests.origins.wire import send_get
 

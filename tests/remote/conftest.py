@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from origins.client import OriginControl
-from scenarios.procs import Child
+from scenarios.stack.procs import Child
 from tests.stack_helpers import start_edge_process, start_origin_process
 
 REPO = Path(__file__).resolve().parents[2]

@@ -13,7 +13,7 @@ import pytest
 from botocore.validate import ParamValidator
 
 from edge.export import export_config, main, parse_origin_domain
-from edge.config import load_distribution
+from edge.config.loader import load_distribution
 from edge.errors import EdgeError, UsageError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scenarios.errors import ScenarioInputError
-from scenarios.loader import parse_scenario
+from scenarios.spec.loader import parse_scenario
 from tests.remote.conftest import scenario_text
 
 LOCAL = "http://127.0.0.1:9001"

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from scenarios import safety
+from scenarios.remote import safety
+from scenarios.spec import urls
 from scenarios.errors import ScenarioInputError
-from scenarios.loader import parse_scenario
-from scenarios.model import LoadProfile, Stage
-from scenarios.window import SlidingWindow, parse_row
+from scenarios.spec.loader import parse_scenario
+from scenarios.spec.model import LoadProfile, Stage
+from scenarios.spec.window import SlidingWindow, parse_row
 from tests.remote.conftest import scenario_text
 
 REAL = "https://d111111abcdef8.cloudfront.net"
@@ -32,11 +33,11 @@ def remote_scenario(target: str = REAL, control: str = "https://primary.example.
 def test_viewer_cap_matches_the_locustfile() -> None:
     # The plan's arithmetic is only an upper bound if it uses the users' real cap. Read from the
     # source: importing Locust here would monkey-patch this test process.
-    tree = ast.parse((Path(safety.__file__).parents[1] / "locustfiles" / "users.py").read_text())
+    tree = ast.parse((Path(safety.__file__).parents[2] / "locustfiles" / "users.py").read_text())
     caps = [n.value.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
             and any(getattr(t, "id", "") == "VIEWER_MAX_RPS" for t in n.targets)]
     assert caps == [safety.VIEWER_MAX_RPS]
-    assert "constant_throughput(VIEWER_MAX_RPS)" in (Path(safety.__file__).parents[1] / "locustfiles" / "users.py").read_text()
+    assert "constant_throughput(VIEWER_MAX_RPS)" in (Path(safety.__file__).parents[2] / "locustfiles" / "users.py").read_text()
 
 
 @pytest.mark.parametrize(("host", "loopback"), [
@@ -45,7 +46,7 @@ def test_viewer_cap_matches_the_locustfile() -> None:
     ("localhost.example.com", False), ("127.0.0.1.nip.io", False),
 ])
 def test_only_loopback_literals_count_as_loopback(host: str, loopback: bool) -> None:
-    assert safety.is_loopback_host(host) is loopback
+    assert urls.is_loopback_host(host) is loopback
 
 
 @pytest.mark.parametrize(("load", "rate"), [
@@ -148,7 +149,7 @@ def test_rate_guard_aborts_over_the_cap_only() -> None:
 ])
 def test_urls(url: str, ok: bool) -> None:
     if ok:
-        assert safety.check_url(url, "--target") == url.rstrip("/")
+        assert urls.check_url(url, "--target") == url.rstrip("/")
     else:
         with pytest.raises(ScenarioInputError, match="--target: expected a URL like"):
-            safety.check_url(url, "--target")
+            urls.check_url(url, "--target")

@@ -8,7 +8,7 @@ import pytest
 
 from bench import reports_bench
 from reports.build import summarize
-from reports.load import read_run
+from reports.read.load import read_run
 
 
 @pytest.mark.parametrize("parquet", [False, True])

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reports import repeats, trend
+from reports import trend
+from reports.metrics import repeats
 from reports.__main__ import main
 from reports.compare import metric_rows
 from tests.reports import synth
@@ -102,7 +103,7 @@ def test_trend_over_regression_runs(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert code == 0, err
     assert out.strip() == f"{results / 'trend' / 'trend.html'}  (3 regression runs)"
     page = (results / "trend" / "trend.html").read_text()
-    assert page.count("data:image/png;base64,") == len(trend.KEY_METRICS)
+    assert page.count("data:image/png;base64,") == len(repeats.KEY_METRICS)
     assert page.count("<tr>") == 1 + 6  # header + 3 runs x 2 scenarios
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reports.errors import RunFolderError
-from reports.load import read_run
+from reports.read.load import read_run
 from tests.reports import synth
 
 

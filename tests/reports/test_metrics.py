@@ -8,9 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reports import failover, metrics
+from reports.metrics import failover
+from reports.metrics import overall as metrics
 from reports.build import summarize
-from reports.load import FaultWindow, read_run
+from reports.read.load import FaultWindow, read_run
 from tests.reports import synth
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from reports.build import summarize
-from reports.load import read_run
-from reports.regression_out import index_html, junit_xml
+from reports.read.load import read_run
+from reports.render.regression_out import index_html, junit_xml
 from reports.trend import find_regressions
-from scenarios.loader import load_scenario, parse_scenario
-from scenarios.regression import cases, short_version
+from scenarios.spec.loader import load_scenario, parse_scenario
+from scenarios.batch.regression import cases, short_version
 from tests.reports import synth
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reports.errors import ThresholdError
-from reports.thresholds import evaluate, parse_condition, parse_expect, parse_metric_path
+from reports.metrics.thresholds import evaluate, parse_condition, parse_expect, parse_metric_path
 
 SUMMARY = {
     "hit_ratio": 0.8,

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from scenarios.blackhole import TAG_PREFIX, Iptables, Nft, remove_stale, stale_tags, tagged_rules
+from scenarios.stack.blackhole import TAG_PREFIX, Iptables, Nft, remove_stale, stale_tags, tagged_rules
 
 
 def connects(port: int, timeout: float = 0.5) -> bool:

@@ -28,7 +28,7 @@ def test_list_names_every_shipped_scenario() -> None:
 def test_validate_shipped() -> None:
     result = cli("validate")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("ok ") == len(list((REPO / "scenarios").glob("*.yaml")))
+    assert result.stdout.count("ok ") == len(list((REPO / "scenarios" / "library").glob("*.yaml")))
 
 
 def test_validate_reports_each_bad_file(tmp_path: Path) -> None:
@@ -36,7 +36,7 @@ def test_validate_reports_each_bad_file(tmp_path: Path) -> None:
     bad.write_text("distribution: distributions/default.json\nsteps:\n  - {at: 5s, kill: nobody}\n")
     worse = tmp_path / "worse.yaml"
     worse.write_text("distribution: distributions/default.json\nload: {users: -1}\n")
-    result = cli("validate", str(bad), str(worse), str(REPO / "scenarios" / "baseline.yaml"))
+    result = cli("validate", str(bad), str(worse), str(REPO / "scenarios" / "library" / "baseline.yaml"))
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 2
@@ -51,7 +51,7 @@ def test_validate_reports_each_bad_file(tmp_path: Path) -> None:
     (("run", "baseline", "--repeat", "0"), "--repeat: must be within 1..50, got 0"),
     (("run", "baseline", "--target", "http://example.com"),
      "--target: example.com is not a loopback address"),
-    (("run", "primary-killed", "--target", "http://127.0.0.1:9"), "--target: scenarios/primary-killed.yaml has steps"),
+    (("run", "primary-killed", "--target", "http://127.0.0.1:9"), "--target: scenarios/library/primary-killed.yaml has steps"),
     (("run", "missing.yaml"), "missing.yaml: no such scenario file"),
     (("run",), "the following arguments are required: scenario"),
     (("explode",), "invalid choice: 'explode'"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scenarios.events import EventLog, FaultWindows
-from scenarios.progress import RequestsTail, count_rows, progress_line
-from scenarios.report import summary_lines
+from scenarios.run.events import EventLog, FaultWindows
+from scenarios.run.progress import RequestsTail, count_rows, progress_line
+from scenarios.run.report import summary_lines
 
 
 def test_windows_open_and_close_per_target() -> None:

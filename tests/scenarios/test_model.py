@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 
-from scenarios.durations import StepTime, parse_duration, parse_step_time
+from scenarios.spec.durations import StepTime, parse_duration, parse_step_time
 from scenarios.errors import ScenarioInputError
-from scenarios.loader import load_scenario, parse_scenario, shipped_scenarios
+from scenarios.spec.loader import load_scenario, parse_scenario, shipped_scenarios
 
 GOOD = """\
 # test: a scenario used by the tests.

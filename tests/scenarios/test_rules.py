@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from reports.thresholds import parse_condition
-from scenarios.rules import FLUSH_LAG_S, AbortRule, SteadyState, WindowCheck
-from scenarios.window import Row, SlidingWindow, metrics_of, parse_row
+from reports.metrics.thresholds import parse_condition
+from scenarios.spec.rules import FLUSH_LAG_S, AbortRule, SteadyState, WindowCheck
+from scenarios.spec.window import Row, SlidingWindow, metrics_of, parse_row
 
 
 def window_of(rows: list[tuple[float, float, bool]], horizon: float = 60) -> SlidingWindow:
@@ -82,7 +82,7 @@ def test_steady_state() -> None:
 
 
 def test_watch_reads_appended_rows(tmp_path) -> None:
-    from scenarios.watch import Watch
+    from scenarios.run.watch import Watch
 
     path = tmp_path / "requests.csv"
     steady = SteadyState(success_ratio=0.9, window_s=5, min_requests=5)

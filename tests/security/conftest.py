@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from scenarios.procs import REPO_ROOT
+from scenarios.stack.procs import REPO_ROOT
 from tests.stack_helpers import OriginProcess, start_origin_process, stopped_after
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from scenarios.procs import REPO_ROOT
+from scenarios.stack.procs import REPO_ROOT
 from tests.stack_helpers import EdgeProcess, start_edge_process
 
 DISTRIBUTIONS = REPO_ROOT / "distributions"
@@ -25,7 +25,7 @@ UNREACHABLE_ORIGINS = {"primary": "127.0.0.1:9", "secondary": "127.0.0.1:9"}
 class Edge(EdgeProcess):
     def log_records(self, at_least: int, timeout_s: float = 10.0) -> list[dict[str, str]]:
         """The access log's records once it has ``at_least`` of them (the edge flushes every 0.5 s)."""
-        from edge.accesslog import parse_line
+        from edge.pop.accesslog import parse_line
 
         deadline = time.monotonic() + timeout_s
         while True:

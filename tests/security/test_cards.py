@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from locustfiles.cards import checkout_form, luhn_card, verify
-from reports.security import PAN, luhn_ok
+from reports.read.security import PAN, luhn_ok
 
 
 def test_generated_cards_are_what_the_leak_scanner_looks_for() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from edge.errors import ConfigError
-from edge.fle_config import load_fle
+from edge.security.fle_config import load_fle
 from tests.security.conftest import Keys
 from tests.security.fle_helpers import config_doc, profile_doc, write_docs
 

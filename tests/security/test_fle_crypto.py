@@ -11,10 +11,10 @@ from urllib.parse import parse_qsl
 import pytest
 import requests
 
-from edge.fle import fields_to_encrypt, rewrite_body
-from edge.fle_config import FleProfile, load_fle
-from edge.fle_crypto import FieldEncryptor
-from origins.keys import PUBLIC_KEY_ID
+from edge.security.fle import fields_to_encrypt, rewrite_body
+from edge.security.fle_config import FleProfile, load_fle
+from edge.security.fle_crypto import FieldEncryptor
+from origins.security.keys import PUBLIC_KEY_ID
 from tests.security.conftest import Keys, Origin
 from tests.security.fle_helpers import KEY_NAME, PROVIDER, sdk_decrypt, profile_doc
 
@@ -92,7 +92,7 @@ def test_origin_reports_plaintext_and_foreign_ciphertext(decrypting: Origin, pro
     import subprocess
     import sys
 
-    from scenarios.procs import REPO_ROOT
+    from scenarios.stack.procs import REPO_ROOT
 
     other = tmp_path_factory.mktemp("other") / "keys"
     subprocess.run([sys.executable, "-m", "origins", "keys", "--out", str(other)], cwd=REPO_ROOT,

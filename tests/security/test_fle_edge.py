@@ -224,7 +224,7 @@ def test_encryption_does_not_stall_cache_hits(edge: Edge) -> None:
 def test_missing_or_wrong_fle_input_is_one_line(extra: tuple[str, ...], message: str) -> None:
     import subprocess
 
-    from scenarios.procs import REPO_ROOT
+    from scenarios.stack.procs import REPO_ROOT
 
     argv = edge_argv(DISTRIBUTIONS / "fle.json", UNREACHABLE_ORIGINS, *extra, admin=False)
     result = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=30)

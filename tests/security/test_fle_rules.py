@@ -6,8 +6,8 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
-from edge.fle import decide, fields_to_encrypt, rewrite_body
-from edge.fle_config import EncryptionEntity, FleConfig, FleProfile
+from edge.security.fle import decide, fields_to_encrypt, rewrite_body
+from edge.security.fle_config import EncryptionEntity, FleConfig, FleProfile
 
 FORM = "application/x-www-form-urlencoded"
 CARD = FleProfile("P1", "card", (EncryptionEntity("K1", "prov", ("card_*",)),))

@@ -7,9 +7,9 @@ import stat
 
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
 
-from edge.fle_config import load_fle
-from edge.oac import load_credentials
-from origins.keys import PUBLIC_KEY_ID, PUBLIC_KEY_NAME
+from edge.security.fle_config import load_fle
+from edge.security.oac import load_credentials
+from origins.security.keys import PUBLIC_KEY_ID, PUBLIC_KEY_NAME
 from tests.security.conftest import Keys
 
 

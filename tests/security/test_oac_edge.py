@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from scenarios.procs import REPO_ROOT
+from scenarios.stack.procs import REPO_ROOT
 from tests.security.conftest import Keys, Origin, start_origin
 from tests.security.edge_helpers import DISTRIBUTIONS, OAC_FILE, UNREACHABLE_ORIGINS, Edge, running_edge, variant
 from tests.stack_helpers import edge_argv, stopped_after

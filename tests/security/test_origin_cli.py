@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.procs import REPO_ROOT
+from scenarios.stack.procs import REPO_ROOT
 
 
 def run_origin(*args: str) -> subprocess.CompletedProcess[str]:

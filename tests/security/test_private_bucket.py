@@ -1,7 +1,7 @@
 """A private-bucket origin lets in only SigV4 requests from its distribution (real process).
 
 Signatures come from botocore's public ``SigV4Auth.add_auth`` (independent of the edge's
-code) and from the edge's :func:`edge.oac.sign_headers` (which can sign in the past).
+code) and from the edge's :func:`edge.security.oac.sign_headers` (which can sign in the past).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from edge.oac import SigningCredentials, sign_headers
+from edge.security.oac import SigningCredentials, sign_headers
 from tests.security.conftest import Keys, Origin
 
 OTHER_ARN = "arn:aws:cloudfront::000000000000:distribution/EOTHER"

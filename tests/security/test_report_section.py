@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from edge.accesslog import HEADER
-from reports.security import luhn_ok, plaintext_cards, summarize
+from edge.pop.accesslog import HEADER
+from reports.read.security import luhn_ok, plaintext_cards, summarize
 
 COLUMNS = ["ts", "latency_ms", "method", "name", "status", "ok", "bytes", "x_cache", "origin", "pop", "user", "error"]
 

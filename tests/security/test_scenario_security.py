@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from scenarios.errors import ScenarioInputError
-from scenarios.loader import load_scenario, parse_scenario
-from scenarios.stack_args import expand
+from scenarios.spec.loader import load_scenario, parse_scenario
+from scenarios.spec.stack_args import expand
 
 HEAD = "distribution: distributions/default.json\nload: {users: 2, duration: 10s}\n"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.procs import REPO_ROOT
+from scenarios.stack.procs import REPO_ROOT
 
 
 def run(name: str, duration_s: int, out: Path) -> dict[str, object]:

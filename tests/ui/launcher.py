@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from scenarios.workers import free_port
+from scenarios.run.workers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -19,7 +19,7 @@ import requests
 import yaml
 
 from origins.client import ControlError, OriginControl
-from scenarios.ui_api import PanelApi
+from scenarios.ui.api import PanelApi
 from tests.ui.launcher import REPO, pids_alive, start_session, swarm
 
 VIEWERS = 8

@@ -1,0 +1,1 @@
+"""DistributionConfig JSON -> frozen, validated model (no IO beyond reading the file)."""

@@ -1,0 +1,118 @@
+"""Cache behaviours of a DistributionConfig: methods, targets, cache policies.
+
+Part of :mod:`edge.config.loader`; validation errors name the JSON path like the rest.
+"""
+
+from __future__ import annotations
+
+from edge.config.jsonpath import Node
+from edge.core.matching import compile_path_pattern
+from edge.config.model import WRITE_METHODS, CacheBehavior, OriginGroup
+from edge.config.policies import CachePolicy, legacy_policy, managed_policy
+
+METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"})
+# AllowedMethods may only be one of these three sets (API: Quantity 2, 3 or 7).
+ALLOWED_METHOD_SETS = (
+    frozenset({"GET", "HEAD"}), frozenset({"GET", "HEAD", "OPTIONS"}), METHODS,
+)
+CACHED_METHOD_SETS = (frozenset({"GET", "HEAD"}), frozenset({"GET", "HEAD", "OPTIONS"}))
+
+
+def _methods(node: Node, allowed_sets: tuple[frozenset[str], ...]) -> frozenset[str]:
+    items = node.items()
+    methods = frozenset(i.str() for i in items)
+    if methods not in allowed_sets:
+        allowed = " | ".join(",".join(sorted(s)) for s in allowed_sets)
+        raise node.get("Items").error(
+            f"{','.join(sorted(methods)) or 'nothing'} is not allowed (allowed: {allowed})")
+    return methods
+
+
+def parse_behavior(node: Node, known: set[str], groups: dict[str, OriginGroup],
+                   pattern: str | None,
+                   policies: dict[str, CachePolicy] | None = None) -> CacheBehavior:
+    node.obj()
+    if pattern is None:
+        pattern = node.get("PathPattern").str()
+        if not pattern or len(pattern) > 255:
+            raise node.get("PathPattern").error("must be 1..255 characters")
+    target = node.get("TargetOriginId").str()
+    if target not in known:
+        raise node.get("TargetOriginId").error(
+            f"no origin or origin group with Id {target!r} (known: {', '.join(sorted(known))})")
+    allowed: frozenset[str] = frozenset({"GET", "HEAD"})
+    cached: frozenset[str] = frozenset({"GET", "HEAD"})
+    if node.has("AllowedMethods"):
+        am = node.get("AllowedMethods")
+        allowed = _methods(am, ALLOWED_METHOD_SETS)
+        if am.has("CachedMethods"):
+            cached = _methods(am.get("CachedMethods"), CACHED_METHOD_SETS)
+        if target in groups and allowed & WRITE_METHODS:
+            raise am.get("Items").error(
+                "The parameter AllowedMethods cannot include POST, PUT, PATCH, or DELETE "
+                "for a cached behavior associated with an origin group")
+    vpp = node.get("ViewerProtocolPolicy", "allow-all").str()
+    if vpp not in ("allow-all", "redirect-to-https", "https-only"):
+        raise node.get("ViewerProtocolPolicy").error(
+            f"{vpp!r} is not allowed (allowed: allow-all, redirect-to-https, https-only)")
+    return CacheBehavior(
+        path_pattern=pattern,
+        target_origin_id=target,
+        allowed_methods=allowed,
+        cached_methods=cached,
+        policy=_policy(node, policies or {}),
+        viewer_protocol_policy=vpp,
+        compress=node.get("Compress", False).bool(),
+        field_level_encryption_id=node.get("FieldLevelEncryptionId", "").str(),
+        origin_request_policy_id=node.get("OriginRequestPolicyId", "").str(),
+        matcher=None if pattern == "*" else compile_path_pattern(pattern),
+    )
+
+
+def _policy(node: Node, custom: dict[str, CachePolicy]) -> CachePolicy:
+    has_policy = node.has("CachePolicyId") and node.get("CachePolicyId").value != ""
+    has_legacy = node.has("ForwardedValues")
+    if has_policy and has_legacy:
+        raise node.error("give either CachePolicyId or ForwardedValues, not both")
+    if has_policy:
+        ref = node.get("CachePolicyId").str()
+        policy = managed_policy(ref) or custom.get(ref)
+        if policy is None:
+            raise node.get("CachePolicyId").error(
+                f"unknown cache policy {ref!r} (known managed policies: "
+                "CachingOptimized, CachingDisabled, UseOriginCacheControlHeaders, ...; give a "
+                "custom one with --cache-policy FILE)")
+        return policy
+    if not has_legacy:
+        raise node.error("needs either CachePolicyId or ForwardedValues")
+    fv = node.get("ForwardedValues").obj()
+    min_ttl = node.get("MinTTL", 0).int(0)
+    default_ttl = node.get("DefaultTTL", max(86400, min_ttl)).int(0)
+    max_ttl = node.get("MaxTTL", max(31536000, default_ttl)).int(0)
+    if default_ttl < min_ttl:
+        raise node.get("DefaultTTL").error(f"{default_ttl} is below MinTTL {min_ttl}")
+    if max_ttl < default_ttl:
+        raise node.get("MaxTTL").error(f"{max_ttl} is below DefaultTTL {default_ttl}")
+    cookies = fv.get("Cookies", {"Forward": "none"})
+    forward = cookies.get("Forward", "none").str()
+    if forward not in ("none", "whitelist", "all"):
+        raise cookies.get("Forward").error(
+            f"{forward!r} is not allowed (allowed: none, whitelist, all)")
+    names = cookies.get("WhitelistedNames", {"Quantity": 0}).items()
+    headers = tuple(i.str() for i in fv.get("Headers", {"Quantity": 0}).items())
+    if "*" in headers:
+        # Forwarding every header means CloudFront caches nothing; the API wants MinTTL 0.
+        if min_ttl:
+            raise node.get("MinTTL").error(
+                f"{min_ttl}: must be 0 when ForwardedValues.Headers is '*'")
+        return legacy_policy(0, 0, 0, query_string=False, query_string_names=(), headers=(),
+                             cookies="none", cookie_names=())
+    return legacy_policy(
+        min_ttl, default_ttl, max_ttl,
+        query_string=fv.get("QueryString", False).bool(),
+        query_string_names=tuple(i.str() for i in
+                                 fv.get("QueryStringCacheKeys", {"Quantity": 0}).items()),
+        headers=headers,
+        cookies=forward,
+        cookie_names=tuple(i.str() for i in names),
+    )

@@ -1,0 +1,216 @@
+"""HTTP/1.1 for viewers, without IO: parse a request head, frame a body, render a response.
+
+Rules of the viewer side (CloudFront's where it documents them):
+
+* the URL (request target) may be 8,192 bytes and the URL plus all headers 20,480;
+  more is **413** and the connection is closed;
+* a request line that is not ``METHOD /target HTTP/1.x``, a header line without a
+  name and colon, folded headers, a bad ``Content-Length``, both ``Content-Length``
+  and ``Transfer-Encoding``, or a ``%`` not followed by two hex digits in the URL
+  is **400** and the connection is closed;
+* a GET or HEAD that carries a body is **403** (checked by the edge, see
+  :func:`edge.core.limits.request_refusal`).
+
+Only bytes move here; names keep their case for forwarding, lookups go through a
+case-insensitive multidict.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from http import HTTPStatus
+
+from multidict import CIMultiDict, CIMultiDictProxy
+
+MAX_URL_BYTES = 8192
+MAX_REQUEST_HEAD_BYTES = 20480
+# Past this many bytes without the end of the head we stop buffering and answer 413.
+MAX_BUFFERED_HEAD = 65536
+MAX_BODY_BYTES = 64 * 1024 * 1024
+
+# Control characters, spaces, or a '%' not followed by two hex digits.
+_BAD_TARGET = re.compile(r"[\x00-\x20\x7f]|%(?![0-9A-Fa-f]{2})")
+_REASONS = {s.value: s.phrase for s in HTTPStatus}
+
+
+class RequestError(Exception):
+    """The request cannot be served: ``status`` (400/413) and the log's detailed type."""
+
+    def __init__(self, status: int, detailed: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.detailed = detailed
+
+
+@dataclass(slots=True)
+class ViewerRequest:
+    """One parsed viewer request (the body arrives separately)."""
+
+    method: str
+    raw_path: str
+    version: str
+    raw_headers: tuple[tuple[str, str], ...]
+    headers: CIMultiDictProxy[str]
+    head_bytes: int
+    keep_alive: bool
+    content_length: int | None = None
+    chunked: bool = False
+    body: bytes = b""
+    peer: tuple[str, int] = ("127.0.0.1", 0)
+
+    @property
+    def host(self) -> str:
+        return self.headers.get("Host", "")
+
+    @property
+    def path(self) -> str:
+        return self.raw_path.partition("?")[0]
+
+    @property
+    def query(self) -> str:
+        return self.raw_path.partition("?")[2]
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "").partition(";")[0].strip()
+
+    @property
+    def body_exists(self) -> bool:
+        return bool(self.body)
+
+    async def read(self) -> bytes:
+        """The body (already read), for code written against aiohttp's request."""
+        return self.body
+
+
+_PARSED: dict[bytes, tuple[object, ...]] = {}
+_PARSED_MAX = 2048
+_CACHED_HEAD_MAX = 2048  # bytes: big heads are rare and would make the cache heavy
+
+
+def parse_head(head: bytes) -> ViewerRequest:
+    """Parse the bytes before the blank line (request line and headers).
+
+    Viewers repeat themselves (a load generator, a browser on keep-alive): a head seen
+    before is not parsed again. Parsing is a pure function of the bytes, and the header
+    collections are read-only, so the cached fields are safe to share.
+    """
+    fields = _PARSED.get(head)
+    if fields is None:
+        request = _parse_head(head)
+        if len(head) > _CACHED_HEAD_MAX:
+            return request
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[head] = (request.method, request.raw_path, request.version,
+                         request.raw_headers, request.headers, request.head_bytes,
+                         request.keep_alive, request.content_length, request.chunked)
+        return request
+    return ViewerRequest(*fields)  # type: ignore[arg-type]
+
+
+def _parse_head(head: bytes) -> ViewerRequest:
+    if len(head) > MAX_REQUEST_HEAD_BYTES:
+        raise RequestError(413, "InvalidRequestHeader", "request headers too large")
+    # One decode, then str operations: this runs for every request, hits included.
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    if len(parts) != 3 or not (parts[0].isalpha() and parts[0].isupper()
+                               and len(parts[0]) <= 20 and parts[0].isascii()):
+        raise RequestError(400, "InvalidRequest", "malformed request line")
+    method, target, version = parts
+    if version != "HTTP/1.1" and version != "HTTP/1.0":
+        raise RequestError(400, "InvalidRequest", "unsupported HTTP version")
+    if len(target) > MAX_URL_BYTES:
+        raise RequestError(413, "InvalidRequest", "URL too long")
+    if target[:1] != "/":
+        if target.startswith(("http://", "https://")):  # absolute-form: keep the path
+            slash = target.find("/", target.find("//") + 2)
+            target = target[slash:] if slash >= 0 else "/"
+        else:
+            raise RequestError(400, "InvalidRequest", "malformed request target")
+    if _BAD_TARGET.search(target):
+        raise RequestError(400, "InvalidRequest", "malformed or badly percent-encoded URL")
+    raw_headers: list[tuple[str, str]] = []
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        # A name is a token: no whitespace (that also refuses obs-fold continuation lines).
+        if not colon or not name or " " in name or "\t" in name:
+            raise RequestError(400, "InvalidRequestHeader", "malformed header line")
+        raw_headers.append((name, value.strip()))
+    headers = CIMultiDictProxy(CIMultiDict(raw_headers))
+    connection = headers.get("Connection")
+    if version == "HTTP/1.1":
+        keep_alive = connection is None or "close" not in connection.lower()
+    else:
+        keep_alive = connection is not None and "keep-alive" in connection.lower()
+    request = ViewerRequest(method, target, version, tuple(raw_headers), headers, len(head),
+                            keep_alive)
+    if "Content-Length" in headers or "Transfer-Encoding" in headers:
+        _frame_body(request)
+    return request
+
+
+def _frame_body(request: ViewerRequest) -> None:
+    headers = request.headers
+    lengths = headers.getall("Content-Length", [])
+    encoding = headers.get("Transfer-Encoding")
+    if encoding is not None:
+        if lengths or encoding.strip().lower() != "chunked":
+            raise RequestError(400, "InvalidRequestHeader", "unsupported Transfer-Encoding")
+        request.chunked = True
+        return
+    if not lengths:
+        return
+    if len(set(lengths)) != 1 or not lengths[0].isdigit():
+        raise RequestError(400, "InvalidRequestHeader", "invalid Content-Length")
+    length = int(lengths[0])
+    if length > MAX_BODY_BYTES:
+        raise RequestError(413, "InvalidRequest", "request body too large")
+    request.content_length = length
+
+
+def parse_chunked(buffer: bytes | bytearray) -> tuple[bytes, int] | None:
+    """Decode a complete chunked body at the start of ``buffer``.
+
+    Returns (body, bytes consumed), or None when more bytes are needed.
+    """
+    pos, out = 0, []
+    size_total = 0
+    while True:
+        eol = buffer.find(b"\r\n", pos)
+        if eol < 0:
+            if len(buffer) - pos > 1024:
+                raise RequestError(400, "InvalidRequest", "malformed chunk size")
+            return None
+        size_text = bytes(buffer[pos:eol]).split(b";")[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise RequestError(400, "InvalidRequest", "malformed chunk size") from None
+        size_total += size
+        if size_total > MAX_BODY_BYTES:
+            raise RequestError(413, "InvalidRequest", "request body too large")
+        if size == 0:
+            end = buffer.find(b"\r\n\r\n", eol)  # trailers end with an empty line
+            if end < 0:
+                return None
+            return b"".join(out), end + 4
+        start = eol + 2
+        if len(buffer) < start + size + 2:
+            return None
+        out.append(bytes(buffer[start:start + size]))
+        pos = start + size + 2
+
+
+def reason(status: int) -> str:
+    return _REASONS.get(status, "Unknown")
+
+
+def head_block(status: int, headers: tuple[tuple[str, str], ...] | list[tuple[str, str]]
+               ) -> bytes:
+    """Status line and header lines (no terminating blank line)."""
+    text = f"HTTP/1.1 {status} {reason(status)}\r\n" + "".join(
+        f"{k}: {v}\r\n" for k, v in headers)
+    return text.encode("latin-1", "replace")

@@ -1,0 +1,205 @@
+"""Filling the cache: everything between a miss and the answer.
+
+* **Request collapsing.** The first miss for a key goes to the origin; later
+  misses for the same key wait for it and get its answer (``Hit``), unless the
+  answer opts out (MinTTL 0 and private/no-store/no-cache/max-age=0/s-maxage=0),
+  in which case each waiter asks the origin itself. ``collapse=False`` turns it off.
+* **Revalidation.** An expired object with validators is fetched conditionally;
+  304 refreshes it (``RefreshHit``).
+* **Stale on error.** An expired object stands in for an origin 5xx or failure
+  (see :mod:`edge.core.staleness`).
+* **Custom error responses.** An error with a ``ResponsePagePath`` gets that page
+  (fetched through the distribution and cached by its own behaviour) and the
+  configured ``ResponseCode``; the answer is cached by the error-caching rules of
+  the original code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+
+from edge.core.cache import Cache, CacheEntry
+from edge.core.cachekey import CacheKey, cache_key
+from edge.core.compression import compressed, encoding_for
+from edge.core.entries import make_entry, refreshed
+from edge.core.failover import viewer_error
+from edge.core.forwarding import origin_query
+from edge.core.matching import match_behavior
+from edge.config.model import CacheBehavior, Distribution
+from edge.core.outcome import Outcome, from_entry, generated
+from edge.pop.tier import RegionalTier
+from edge.core.staleness import collapsible, revalidation_headers, stale_on_error
+from edge.pop.stats import Stats
+from edge.core.ttl import storage_ttl
+from edge.core.fetcher import Fetcher, FetchResult
+from edge.core.viewer_http import ViewerRequest
+
+
+class Filler:
+    """The miss path of one POP: origin fetches, revalidation, stale serving, collapsing."""
+
+    def __init__(self, distribution: Distribution, upstream: Fetcher, stats: Stats,
+                 collapse: bool = True, tier: RegionalTier | None = None) -> None:
+        self.distribution = distribution
+        self.upstream = upstream
+        self.stats = stats
+        self.collapse = collapse
+        self.tier = tier
+        # With a regional tier every POP shares one map, so concurrent misses of one key
+        # at several POPs still make one origin request.
+        self._inflight: dict[CacheKey, asyncio.Future[Outcome | None]] = (
+            tier.inflight if tier is not None else {})
+
+    async def miss(self, request: ViewerRequest, behavior: CacheBehavior, key: CacheKey | None,
+                   cache: Cache, request_id: str, stale: CacheEntry | None) -> Outcome:
+        """Answer a request the cache could not (``stale``: the expired entry, if any)."""
+        if key is None or not self.collapse:
+            return await self._fill(request, behavior, key, cache, request_id, stale)
+        leader = self._inflight.get(key)
+        if leader is not None:
+            shared = await asyncio.shield(leader)
+            if shared is not None:
+                word = "Error" if shared.status >= 400 else "Hit"
+                return Outcome(shared.status, shared.headers, shared.body, word, word,
+                               shared.origin_id, age=0, head=shared.head,
+                               header_bytes=shared.header_bytes,
+                               content_type=shared.content_type)
+            # The origin opted out of collapsing: this viewer asks it itself.
+            return await self._fill(request, behavior, key, cache, request_id, cache.peek(key))
+        if request.method == "HEAD":
+            # A HEAD answer has no body to share with GETs of the same key: it never leads.
+            return await self._fill(request, behavior, key, cache, request_id, stale)
+        future: asyncio.Future[Outcome | None] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            outcome = await self._fill(request, behavior, key, cache, request_id, stale)
+        except BaseException:
+            future.set_result(None)
+            raise
+        finally:
+            self._inflight.pop(key, None)
+        cache_control = next((v for k, v in outcome.headers if k.lower() == "cache-control"), None)
+        future.set_result(outcome if collapsible(behavior.policy.min_ttl, cache_control)
+                          else None)
+        return outcome
+
+    async def _fill(self, request: ViewerRequest, behavior: CacheBehavior, key: CacheKey | None,
+                    cache: Cache, request_id: str, stale: CacheEntry | None) -> Outcome:
+        method = request.method
+        tier = self.tier
+        if tier is not None and key is not None:
+            upper = tier.cache.lookup(key, time.time())
+            if upper is not None:
+                cache.store(key, upper)
+                outcome = from_entry(upper, time.time(), "Hit")
+                outcome.detailed = tier.hit_word(behavior, self.distribution)
+                return outcome
+        conditional = revalidation_headers(stale) if stale is not None and not stale.is_error \
+            else {}
+        fetch = await self._fetch(request, behavior, method, request.raw_path, request.body,
+                                  request_id, conditional)
+        now = time.time()
+        response = fetch.response
+        policy = behavior.policy
+        if key is not None and stale is not None:
+            if response is not None and response.status == 304 and conditional:
+                entry = refreshed(stale, response.headers, policy, now)
+                cache.store(key, entry)
+                if tier is not None:
+                    tier.cache.store(key, entry)
+                return from_entry(entry, now, "RefreshHit", fetch)
+            status = response.status if response is not None else None
+            cer = self.distribution.custom_error_responses.get(
+                status if status is not None else viewer_error(fetch.failure or "reset")[0])
+            keep = stale_on_error(stale, now, status,
+                                  cer.error_caching_min_ttl if cer else None)
+            if keep is not None:
+                if keep > 0:
+                    cache.store(key, replace(stale, ttl=now - stale.stored_at + keep))
+                return from_entry(stale, now, "Hit", fetch)
+        if response is None:
+            status, detailed = viewer_error(fetch.failure or "reset")
+            outcome = generated(status, detailed, request_id)
+            outcome.fetch = fetch
+        else:
+            word = "Error" if response.status >= 400 else "Miss"
+            outcome = Outcome(response.status, response.headers, response.body, word, word,
+                              response.origin_id, fetch=fetch)
+            if method == "HEAD":
+                outcome.head_length = response.content_length
+            elif method == "GET" and behavior.compress:
+                encoding = encoding_for(outcome, policy, True,
+                                        request.headers.get("Accept-Encoding"), request.version)
+                if encoding is not None:
+                    outcome = compressed(outcome, encoding)
+        original = outcome.status
+        cer = self.distribution.custom_error_responses.get(original) if original >= 400 else None
+        if cer is not None and cer.response_page_path:
+            outcome = await self._custom_page(request, outcome, cer.response_page_path,
+                                              cer.response_code, cache, request_id)
+        if key is not None:
+            cache_control = response.cache_control if response is not None else None
+            expires = response.expires if response is not None else None
+            ttl = storage_ttl(policy, method, original, cache_control, expires, now,
+                              cer.error_caching_min_ttl if cer else None)
+            if ttl:
+                entry = make_entry(outcome, now, ttl, policy)
+                if original >= 400 and not entry.is_error:
+                    entry = replace(entry, is_error=True)  # a custom page answering 200
+                cache.store(key, entry)
+                if tier is not None:
+                    tier.cache.store(key, entry)
+                outcome.head = entry.head
+        return outcome
+
+    async def _fetch(self, request: ViewerRequest, behavior: CacheBehavior, method: str,
+                     raw_path: str, body: bytes | None, request_id: str,
+                     extra: dict[str, str] | None = None) -> FetchResult:
+        target = self.distribution.target(behavior.target_origin_id)
+        path, _, query = raw_path.partition("?")
+        query = origin_query(behavior, query)
+        fetch = await self.upstream.fetch(target, behavior, method,
+                                          f"{path}?{query}" if query else path,
+                                          request.raw_headers, body or None, request_id,
+                                          request.peer[0], extra_headers=extra)
+        for attempt in fetch.attempts:
+            self.stats.origin_attempts[f"{attempt.origin_id}:{attempt.log_word}"] += 1
+        if fetch.failover_reason:
+            self.stats.failovers += 1
+        return fetch
+
+    async def _custom_page(self, request: ViewerRequest, error: Outcome, page_path: str,
+                           response_code: int | None, cache: Cache, request_id: str) -> Outcome:
+        """The error answered with the configured page; if the page itself cannot be
+        fetched, the viewer gets the page origin's status (as CloudFront does)."""
+        behavior = match_behavior(self.distribution.behaviors,
+                                  self.distribution.default_behavior, page_path)
+        now = time.time()
+        key = None
+        if "GET" in behavior.cached_methods and not behavior.policy.caching_disabled:
+            key = cache_key(behavior.policy, "GET", request.host, page_path, "", {})
+        page = cache.lookup(key, now) if key is not None else None
+        if page is None:
+            fetch = await self._fetch(request, behavior, "GET", page_path, None, request_id)
+            response = fetch.response
+            if response is None:
+                status, detailed = viewer_error(fetch.failure or "reset")
+                failed = generated(status, detailed, request_id)
+                failed.fetch = error.fetch
+                return failed
+            page_outcome = Outcome(response.status, response.headers, response.body, "Miss",
+                                   "Miss", response.origin_id)
+            ttl = storage_ttl(behavior.policy, "GET", response.status, response.cache_control,
+                              response.expires, now) if key is not None else None
+            if ttl and key is not None and response.status < 400:
+                cache.store(key, make_entry(page_outcome, now, ttl, behavior.policy))
+            status, headers, body = response.status, response.headers, response.body
+        else:
+            status, headers, body = page.status, page.headers, page.body
+        if status >= 400:
+            return Outcome(status, headers, body, "Error", "Error", error.origin_id,
+                           fetch=error.fetch)
+        return Outcome(response_code or error.status, headers, body, "Error", error.detailed,
+                       error.origin_id, fetch=error.fetch)

@@ -1,0 +1,69 @@
+"""Several edge locations in one process, and the optional regional tier behind them.
+
+``--pops N`` runs N POPs, each with its own cache and ``X-Amz-Cf-Pop``; each
+viewer connection is given to the next POP in turn (as DNS would send viewers
+to different locations) and stays there. A regional tier (``--regional-tier``,
+or any origin with ``OriginShield`` enabled) is one more cache shared by all
+POPs: a POP miss that the tier holds is answered from it (``Hit``; detailed type
+``OriginShieldHit`` when the behaviour's origin has Origin Shield), and
+concurrent misses of one key at several POPs make one origin request.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from edge.pop.pop import Pop
+from edge.pop.tier import RegionalTier
+
+_POP = re.compile(r"([A-Z]+)(\d+)(-.*)?")
+
+
+def pop_names(base: str, count: int) -> list[str]:
+    """``EMU50-C1`` x3 -> ``EMU50-C1, EMU51-C1, EMU52-C1`` (suffix ``-2``... otherwise)."""
+    match = _POP.fullmatch(base)
+    if match is None:
+        return [base] + [f"{base}-{i}" for i in range(2, count + 1)]
+    letters, number, rest = match.group(1), int(match.group(2)), match.group(3) or ""
+    return [f"{letters}{number + i}{rest}" for i in range(count)]
+
+
+class Pops:
+    """The POPs of this process; hands out one per viewer connection, round robin."""
+
+    def __init__(self, edges: list[Pop], tier: RegionalTier | None = None) -> None:
+        self.edges = edges
+        self.tier = tier
+        self._next = 0
+
+    def next(self) -> Pop:
+        edge = self.edges[self._next]
+        self._next = (self._next + 1) % len(self.edges)
+        return edge
+
+    def invalidate(self, path: str) -> int:
+        """Drop ``path`` (``*`` last means prefix) from every POP and the tier."""
+        exact = not path.endswith("*")
+        prefix = path[:-1] if not exact else path
+        caches = [e.cache for e in self.edges] + ([self.tier.cache] if self.tier else [])
+        return sum(c.invalidate(prefix, exact) for c in caches)
+
+    def stats(self) -> dict[str, Any]:
+        """``GET /stats``: the first POP's counters summed over all POPs, plus per-POP detail."""
+        merged: dict[str, Any] = {}
+        for edge in self.edges:
+            one = edge.stats.as_json(len(edge.cache))
+            for name, value in one.items():
+                if isinstance(value, dict):
+                    slot = merged.setdefault(name, {})
+                    for k, v in value.items():
+                        slot[k] = slot.get(k, 0) + v
+                else:
+                    merged[name] = merged.get(name, 0) + value
+        merged["pop"] = self.edges[0].pop
+        merged["pops"] = {e.pop: {"requests": e.stats.requests, "cache_objects": len(e.cache)}
+                          for e in self.edges}
+        if self.tier is not None:
+            merged["regional_cache_objects"] = len(self.tier.cache)
+        return merged

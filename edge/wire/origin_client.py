@@ -1,0 +1,161 @@
+"""Origin attempts over pooled keep-alive connections, with retries and failover.
+
+Per origin: up to ConnectionAttempts tries; each try gets ConnectionTimeout to
+connect and OriginReadTimeout to the first byte and between chunks. A
+connection failure is tried again (nothing was sent); a response timeout only
+for GET and HEAD. When a group's primary ends in a result that matches the
+FailoverCriteria (see :mod:`edge.core.failover`) the same request goes to the
+secondary, whose answer is final.
+
+Each origin has its own connection pool with the origin's keep-alive timeout.
+aiohttp re-sends an idempotent request once on a fresh connection when a pooled
+one turns out to be closed by the peer (an origin restarted under us), so a
+stale keep-alive connection is not counted as an origin failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+
+import aiohttp
+
+from edge.core.fetcher import FetchResult, OriginResponse
+from edge.core.failover import (
+    CONNECT_REFUSED,
+    CONNECT_TIMEOUT,
+    INVALID_RESPONSE,
+    READ_TIMEOUT,
+    RESET,
+    AttemptResult,
+    failover_reason,
+    retryable,
+    should_fail_over,
+)
+from edge.core.forwarding import origin_request_headers, viewer_response_headers
+from edge.config.model import CacheBehavior, Origin, Target
+
+HeaderHook = Callable[[str, str, str, dict[str, str], "bytes | None"], dict[str, str]]
+
+
+class OriginClient:
+    """Pools and attempts for every origin of a distribution: the edge's :class:`~edge.core.fetcher.Fetcher`.
+
+    ``addresses`` maps origin Id to the local ``(host, port)`` that stands in for it.
+    ``finalize_headers(origin_id, method, url, headers, body)``, when given, returns the
+    headers actually sent (the place for request signing); it runs once per origin.
+    """
+
+    def __init__(self, origins: dict[str, Origin], addresses: dict[str, tuple[str, int]],
+                 finalize_headers: HeaderHook | None = None) -> None:
+        self._origins = origins
+        self._addresses = addresses
+        self._finalize = finalize_headers
+        self._sessions: dict[str, aiohttp.ClientSession] = {}
+        self._bases: dict[str, str] = {}
+
+    async def start(self) -> None:
+        for origin_id, origin in self._origins.items():
+            host, port = self._addresses[origin_id]
+            t = origin.timeouts
+            connector = aiohttp.TCPConnector(
+                limit=0, keepalive_timeout=t.keepalive_timeout, use_dns_cache=True)
+            self._sessions[origin_id] = aiohttp.ClientSession(
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(
+                    total=None, sock_connect=t.connection_timeout, sock_read=t.read_timeout),
+                auto_decompress=False,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
+            )
+            self._bases[origin_id] = f"http://{host}:{port}"
+
+    async def close(self) -> None:
+        await asyncio.gather(*(s.close() for s in self._sessions.values()))
+        self._sessions.clear()
+
+    async def fetch(self, target: Target, behavior: CacheBehavior, method: str, path_qs: str,
+                    viewer_headers: Iterable[tuple[str, str]], body: bytes | None,
+                    request_id: str, client_ip: str,
+                    extra_headers: dict[str, str] | None = None) -> FetchResult:
+        """Send a viewer request through ``target`` (one origin or a group).
+
+        ``extra_headers`` (lower-case names) are the edge's own additions, such as the
+        conditional headers of a revalidation; they go out to every origin tried.
+        """
+        viewer = list(viewer_headers)
+        result = FetchResult()
+        last_index = len(target.origins) - 1
+        for index, origin in enumerate(target.origins):
+            headers = origin_request_headers(viewer, behavior, origin, request_id, client_ip,
+                                             behavior.origin_request_policy_id)
+            if extra_headers:
+                headers.update(extra_headers)
+            path = origin.origin_path + path_qs
+            if self._finalize is not None:
+                headers = self._finalize(origin.id, method, self._bases[origin.id] + path,
+                                         headers, body)
+            response, last = await self._attempts(origin, method, path, headers, body,
+                                                  result.attempts)
+            if index < last_index and should_fail_over(
+                    last, target.criteria, method, behavior.cached_methods, is_primary=index == 0):
+                result.failover_reason = failover_reason(last)
+                continue
+            result.response = response
+            result.failure = None if response is not None else last.failure
+            return result
+        return result  # unreachable: the last origin always returns
+
+    async def _attempts(self, origin: Origin, method: str, path: str, headers: dict[str, str],
+                        body: bytes | None, log: list[AttemptResult]
+                        ) -> tuple[OriginResponse | None, AttemptResult]:
+        cap = origin.timeouts.response_completion_timeout
+        if cap is None:
+            return await self._tries(origin, method, path, headers, body, log)
+        try:
+            # ResponseCompletionTimeout bounds the whole exchange, retries included.
+            return await asyncio.wait_for(
+                self._tries(origin, method, path, headers, body, log), cap)
+        except asyncio.TimeoutError:
+            attempt = AttemptResult(origin.id, failure=READ_TIMEOUT)
+            log.append(attempt)
+            return None, attempt
+
+    async def _tries(self, origin: Origin, method: str, path: str, headers: dict[str, str],
+                     body: bytes | None, log: list[AttemptResult]
+                     ) -> tuple[OriginResponse | None, AttemptResult]:
+        session = self._sessions[origin.id]
+        url = self._bases[origin.id] + path
+        tries = origin.timeouts.connection_attempts
+        for n in range(tries):
+            response, attempt = await self._try(session, origin.id, method, url, headers, body)
+            log.append(attempt)
+            if response is not None or n == tries - 1 or not retryable(
+                    attempt.failure or RESET, method):
+                return response, attempt
+        raise AssertionError("ConnectionAttempts is at least 1")
+
+    async def _try(self, session: aiohttp.ClientSession, origin_id: str, method: str, url: str,
+                   headers: dict[str, str], body: bytes | None
+                   ) -> tuple[OriginResponse | None, AttemptResult]:
+        try:
+            async with session.request(method, url, headers=headers, data=body,
+                                       allow_redirects=False, compress=None) as resp:
+                payload = await resp.read()
+                kept = viewer_response_headers(resp.headers.items())
+                response = OriginResponse(
+                    origin_id=origin_id, status=resp.status, headers=kept, body=payload,
+                    cache_control=resp.headers.get("Cache-Control"),
+                    expires=resp.headers.get("Expires"), content_length=resp.content_length)
+                return response, AttemptResult(origin_id, status=resp.status)
+        except aiohttp.ConnectionTimeoutError:
+            failure = CONNECT_TIMEOUT
+        except aiohttp.ClientConnectorError:
+            failure = CONNECT_REFUSED
+        except (aiohttp.ServerTimeoutError, asyncio.TimeoutError):
+            failure = READ_TIMEOUT
+        except aiohttp.ClientResponseError:
+            failure = INVALID_RESPONSE
+        except (aiohttp.ClientError, OSError):
+            failure = RESET
+        return None, AttemptResult(origin_id, failure=failure)

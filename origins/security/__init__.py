@@ -1,0 +1,1 @@
+"""Who may read this origin (private bucket, secret header) and field-level decryption."""

@@ -1,0 +1,1 @@
+"""Pure numbers from the run's rows: run-wide metrics, per-fault failover metrics, thresholds, series."""

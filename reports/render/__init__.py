@@ -1,0 +1,1 @@
+"""HTML and PNG: the report page, its sections and its charts."""

@@ -1,0 +1,1 @@
+"""Runs of runs: repeats, variants and the regression set."""

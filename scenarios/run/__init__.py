@@ -1,0 +1,1 @@
+"""One run of a scenario: stack up, load on, steps on time, everything down, report."""

@@ -1,0 +1,73 @@
+"""``events.jsonl``: one JSON object per lifecycle event and step of a run.
+
+``{"ts": epoch, "t": seconds since load-start (null before it), "kind": ..., "target": ...,
+"params": {...}, "ok": true}``; steps that open a fault window add ``fault_id`` and
+``fault_edge: "start"``, the step that closes it the same ``fault_id`` and ``"end"``.
+Each line is flushed as it is written: the file is the run's record even after a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from scenarios.spec import steps as st
+
+
+class FaultWindows:
+    """Numbers fault windows: one open window per target at a time (pure, no IO)."""
+
+    def __init__(self) -> None:
+        self.open: dict[str, int] = {}
+        self.next_id = 0
+
+    def edge(self, action: str, target: str) -> dict[str, Any]:
+        """The ``fault_id``/``fault_edge`` keys of a successful step (empty when none)."""
+        if st.opens_window(action) and target not in self.open:
+            self.open[target] = self.next_id
+            self.next_id += 1
+            return {"fault_id": self.open[target], "fault_edge": "start"}
+        if st.closes_window(action) and target in self.open:
+            return {"fault_id": self.open.pop(target), "fault_edge": "end"}
+        return {}
+
+
+class EventLog:
+    """Appends events to ``path``; ``load_start`` (epoch s) anchors every ``t``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.load_start: float | None = None
+        self.windows = FaultWindows()
+        self.labels: dict[int, str] = {}  # fault_id -> what opened it, for the progress line
+        self.kinds: list[str] = []
+        self._file = open(path, "a", encoding="utf-8")
+
+    def record(self, kind: str, target: str | None = None, params: dict[str, Any] | None = None,
+               ok: bool = True, ts: float | None = None, **extra: Any) -> dict[str, Any]:
+        ts = time.time() if ts is None else ts
+        t = round(ts - self.load_start, 3) if self.load_start is not None else None
+        event = {"ts": round(ts, 6), "t": t, "kind": kind, "target": target,
+                 "params": params or {}, "ok": ok, **extra}
+        if not self._file.closed:
+            self._file.write(json.dumps(event, default=str) + "\n")
+            self._file.flush()
+        self.kinds.append(kind)
+        return event
+
+    def step(self, action: str, target: str, params: dict[str, Any], ok: bool) -> dict[str, Any]:
+        """Record a step; a successful one opens or closes its target's fault window."""
+        edge = self.windows.edge(action, target) if ok else {}
+        if edge.get("fault_edge") == "start":
+            label = params.get("type") if action == "fault" else action
+            self.labels[edge["fault_id"]] = f"{target} ({label})"
+        return self.record(action, target, params, ok, **edge)
+
+    def open_windows(self) -> str:
+        return ", ".join(f"fault {fid} on {self.labels.get(fid, target)}"
+                         for target, fid in self.windows.open.items())
+
+    def close(self) -> None:
+        self._file.close()

@@ -1,0 +1,1 @@
+"""Scenario YAML -> frozen, validated `Scenario` (no IO beyond reading the file)."""

@@ -1,0 +1,1 @@
+"""The processes of a local stack: start, wait until ready, signal, stop; blackholes; control calls."""
