@@ -164,7 +164,10 @@ def latency_histogram(run: Run) -> Figure:
     smallest = min((g.size for g in groups if g.size), default=1)
     # Enough bins to show shape, few enough that the smallest group is not all noise.
     count = int(min(80, max(12, 2 * np.sqrt(smallest))))
-    bins = np.geomspace(max(values.min(), 0.01), max(values.max(), 0.02), count)
+    # Bin edges must increase: when every latency is the same (a short or interrupted run),
+    # the range is widened to a factor of two around it.
+    low = max(float(values.min()), 0.01)
+    bins = np.geomspace(low, max(float(values.max()), low * 2), count)
     for cache, mask, colour in (("hit", is_hit, "#2ca02c"), ("miss", is_miss, "#1f77b4")):
         for period, in_period, style in periods:
             data = latency[mask & in_period]

@@ -149,3 +149,21 @@ def test_cli_builds(built: tuple[Path, dict, str]) -> None:
     folder, summary, printed = built
     assert printed == f"{folder / 'report.html'}  (completed, thresholds FAILED)\n"
     assert summary["requests"] == 600
+
+
+def test_run_whose_latencies_are_all_equal_builds(tmp_path: Path) -> None:
+    # A run interrupted early can hold only requests of one latency. np.geomspace(v, v, n) is
+    # not monotonic for many v (3.319978 is one); the histogram's bin edges
+    # must still increase (this used to raise "bins must increase monotonically").
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "scenario.yaml").write_text(synth.SCENARIO)
+    rows = [[k / 10, 3.319978, "GET", "/static/a", 200, 1, 10, "Hit", "primary", "LOC1", "Viewer", ""]
+            for k in range(20)]
+    synth.write_requests(folder / "requests.csv", rows)
+    synth.write_events(folder / "events.jsonl",
+                       [e for e in synth.standard_events() if e["kind"] in ("run-start", "load-start")])
+    summary = build_report(folder)
+    assert summary["requests"] == 20
+    assert summary["latency_ms"]["p50"] == pytest.approx(3.32, abs=0.01)
+    assert (folder / "plots" / "latency_hist.png").stat().st_size > 5_000
