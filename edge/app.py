@@ -22,18 +22,11 @@ from edge.wire.security_admin import security_routes
 from edge.pop.pop import Pop
 from edge.wire.origin_client import OriginClient
 from edge.wire.viewer_protocol import ViewerProtocol, sweep_forever
+from contracts.ready import write_ready
 
 # In-flight requests get this long to finish on SIGTERM before they are
 # cancelled, so the process exits well within the 2 s the harness allows.
 SHUTDOWN_GRACE_S = 0.8
-
-
-def write_ready_file(path: str, payload: dict[str, Any]) -> None:
-    """Write ``payload`` atomically (temp file + rename)."""
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh)
-    os.replace(tmp, path)
 
 
 def _socket(address: tuple[str, int]) -> socket.socket:
@@ -92,9 +85,7 @@ async def serve(distribution: Distribution, options: Options,
         log.start()
         sweeper = loop.create_task(sweep_forever(connections))
         ready = {"pid": os.getpid(), "listen": _address(sock), "admin": admin_address}
-        if options.ready_file:
-            write_ready_file(options.ready_file, ready)
-        print("READY " + json.dumps(ready), flush=True)
+        write_ready(options.ready_file, ready)
         await stop.wait()
     finally:
         if viewer is not None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
+from contracts.address import parse_address
+from contracts.cli import OneLineParser
 from edge.errors import UsageError
 from edge.config.model import Distribution
 from edge.security.features import SecurityOptions
 from edge.security.features import add_arguments as add_security_arguments
 from edge.security.features import options_from as security_options
-
-DEFAULT_HOST = "127.0.0.1"
-
 
 @dataclass(frozen=True)
 class Options:
@@ -34,29 +33,8 @@ class Options:
     security: SecurityOptions = SecurityOptions()  # --oac, --oac-credentials, --fle
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        # One line, no usage dump: the caller prints it and exits 2.
-        raise UsageError(message)
-
-
-def parse_address(text: str, what: str) -> tuple[str, int]:
-    """``HOST:PORT``, ``:PORT`` or ``PORT`` -> (host, port); the host defaults to 127.0.0.1."""
-    host, sep, port_text = text.rpartition(":")
-    if not sep:
-        host, port_text = "", text
-    host = host.strip("[]") or DEFAULT_HOST
-    try:
-        port = int(port_text)
-    except ValueError:
-        raise UsageError(f"{what}: {text!r} is not HOST:PORT (port 0..65535)") from None
-    if not 0 <= port <= 65535:
-        raise UsageError(f"{what}: {text!r} is not HOST:PORT (port 0..65535)")
-    return host, port
-
-
 def build_parser(pop_default: str) -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m edge",
+    p = OneLineParser(error_type=UsageError, prog="python -m edge",
                 description="Emulated CloudFront distribution: runs a DistributionConfig JSON "
                             "locally, with caching and origin-group failover.")
     p.add_argument("--config", required=True, metavar="FILE",

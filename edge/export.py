@@ -21,6 +21,8 @@ The pure part is :func:`export_config`; :func:`main` reads and writes the files.
 from __future__ import annotations
 
 import argparse
+
+from contracts.cli import OneLineParser, run_main
 import copy
 import ipaddress
 import json
@@ -137,13 +139,8 @@ def validation_errors(config: dict[str, Any]) -> str | None:
     return report.generate_report() if report.has_errors() else None
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m edge export-config",
+    p = OneLineParser(error_type=UsageError, prog="python -m edge export-config",
                 description="Write the JSON 'aws cloudfront create-distribution --distribution-config' "
                             "takes, from the emulator's distribution file.")
     p.add_argument("--config", required=True, metavar="FILE", help="the emulator's DistributionConfig JSON")
@@ -155,7 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m edge export-config ...``; one line on stderr and exit 2 on bad input."""
+    """``python -m edge export-config ...``; bad input is one line on stderr, exit 2."""
+    return run_main("edge", lambda: _main(argv))
+
+
+def _main(argv: list[str]) -> int:
     try:
         args = build_parser().parse_args(argv)
         domains: dict[str, tuple[str, int | None]] = {}
@@ -175,12 +176,8 @@ def main(argv: list[str]) -> int:
             Path(args.out).write_text(text, encoding="utf-8")
         else:
             sys.stdout.write(text)
-    except EdgeError as exc:
-        print(f"edge: error: {exc}", file=sys.stderr)
-        return 2
     except OSError as exc:
-        print(f"edge: error: {args.out}: cannot write: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        raise UsageError(f"{args.out}: cannot write: {exc.strerror or exc}") from None
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return 0

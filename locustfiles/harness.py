@@ -29,6 +29,7 @@ from typing import Any
 
 from locust import events
 from locust.runners import WorkerRunner
+from contracts.ready import write_ready
 
 try:
     from locustfiles import chaos_panel, relay
@@ -88,7 +89,4 @@ def _on_test_start(environment: Any, **_kwargs: Any) -> None:
     path = getattr(options, "ready_file", "") if options is not None else ""
     if not path:
         return
-    ready = Path(path)
-    tmp = ready.with_name(ready.name + ".tmp")
-    tmp.write_text(json.dumps({"pid": os.getpid(), "ts": time.time()}))
-    os.replace(tmp, ready)
+    write_ready(path, {"pid": os.getpid(), "ts": time.time()})

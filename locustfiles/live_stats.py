@@ -15,10 +15,9 @@ from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from contracts.requests_csv import HIT_WORDS as HITS
+from contracts.requests_csv import ORIGIN, OK, STATUS, TS, X_CACHE
 
-# Column positions in a request row (locustfiles.request_log.COLUMNS).
-TS, STATUS, OK, X_CACHE, ORIGIN = 0, 4, 5, 7, 8
-HITS = ("Hit", "RefreshHit")
 WINDOW_S = 10.0
 
 

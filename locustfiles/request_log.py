@@ -27,11 +27,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import gevent
+from contracts.requests_csv import COLUMNS
 
-COLUMNS = (
-    "ts", "latency_ms", "method", "name", "status", "ok",
-    "bytes", "x_cache", "origin", "pop", "user", "error",
-)
 FLUSH_INTERVAL_S = 0.5
 MAX_ERROR_CHARS = 300
 MESSAGE_TYPE = "harness-request-rows"  # worker -> master: a list of rows

@@ -21,10 +21,10 @@ from locust import constant_throughput, task
 from locust.contrib.fasthttp import FastHttpUser
 
 from locustfiles.catalogue import catalogue
+from contracts.defaults import PROBE_INTERVAL_MS as DEFAULT_PROBE_INTERVAL_MS
+from contracts.defaults import VIEWER_MAX_RPS  # per user: a bound on load, not a target
 
-VIEWER_MAX_RPS = 10  # per user: a bound on load, not a target
 DEFAULT_CATALOGUE_SIZE = 200
-DEFAULT_PROBE_INTERVAL_MS = 100
 
 
 def _option(user: Any, name: str, default: Any) -> Any:

@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import NoReturn, Sequence
 
+from contracts.address import is_loopback, parse_address
+from contracts.cli import OneLineParser
 from origins.errors import UsageError
 from origins.security.cli import SecurityConfig, add_arguments as add_security_arguments
 from origins.security.cli import from_args as security_from_args
@@ -28,32 +30,9 @@ class OriginConfig:
     security: SecurityConfig = SecurityConfig()
 
 
-def parse_address(value: str, flag: str) -> tuple[str, int]:
-    """``HOST:PORT``, ``:PORT`` or ``PORT``; the host defaults to 127.0.0.1."""
-    host, sep, port_text = value.rpartition(":")
-    if not sep:
-        host, port_text = "", value
-    host = host.strip("[]") or "127.0.0.1"
-    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
-        raise UsageError(f"{flag}: expected HOST:PORT with PORT 0..65535, got {value!r}")
-    return host, int(port_text)
-
-
-def is_loopback(host: str) -> bool:
-    """``localhost`` or a loopback IP literal; anything else (``0.0.0.0`` too) is reachable from outside."""
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = OneLineParser(
+        error_type=UsageError,
         prog="python -m origins",
         description="A fake origin: serves deterministic content on --listen and takes "
         "chaos faults (status, latency, hang, refuse, reset, truncate, bandwidth, "

@@ -13,8 +13,10 @@ from typing import Any
 
 import requests
 
+from origins.errors import OriginsError
 
-class ControlError(Exception):
+
+class ControlError(OriginsError):
     """The control API refused a call (``status`` > 0) or could not be reached (``status`` 0)."""
 
     def __init__(self, message: str, status: int = 0) -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 
+from origins.errors import OriginsError
+
 DEFAULT_SIZE = 1024
 MAX_SIZE = 64 * 1024 * 1024
 # A fixed date: validators must not change when an origin restarts mid-run.
@@ -22,7 +24,7 @@ LAST_MODIFIED_EPOCH = 1_767_225_600  # 2026-01-01T00:00:00Z
 _SIZE_SUFFIX = re.compile(r"-(\d{1,12})(?:\.[A-Za-z0-9]{1,10})?$")
 
 
-class ContentError(ValueError):
+class ContentError(OriginsError, ValueError):
     """The path names an object this origin cannot serve (e.g. too large)."""
 
 

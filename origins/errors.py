@@ -1,4 +1,4 @@
-"""Errors of the origins package.
+"""Errors of the origins package (its root is :class:`contracts.errors.HarnessError`).
 
 ::
 
@@ -8,16 +8,21 @@
           +-- FaultSpecError     400: the fault JSON is invalid (names the field)
           +-- FaultNotFound      404: no fault with that name
           +-- FaultConflict      409: a fault with that name exists already
+
+The control API translates a FaultError into ``{"error": message, "status": .status}``
+with that HTTP status (origins/control_app.py), and nothing else.
 """
 
 from __future__ import annotations
 
+from contracts import errors as contract
 
-class OriginsError(Exception):
+
+class OriginsError(contract.HarnessError):
     """Base of the user-facing errors of this package."""
 
 
-class UsageError(OriginsError):
+class UsageError(OriginsError, contract.UsageError):
     """Bad command-line arguments."""
 
 

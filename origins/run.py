@@ -20,17 +20,9 @@ from origins.data_app import create_data_app
 from origins.server import DataListener, control_server
 from origins.stats import Stats
 from origins.store import FaultStore
-
-
-def write_ready_file(path: str, payload: dict[str, object]) -> None:
-    """Atomically: write PATH.tmp, then rename over PATH."""
-    tmp = Path(f"{path}.tmp")
-    tmp.write_text(json.dumps(payload))
-    os.replace(tmp, path)
-
-
-def format_address(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+from contracts.address import format_address
+from contracts.ready import write_ready
+from origins.errors import UsageError
 
 
 def serve(config: OriginConfig) -> int:
@@ -52,8 +44,7 @@ def serve(config: OriginConfig) -> int:
         control = control_server(*config.control, control_app)
     except OSError as exc:
         data.close()
-        print(f"python -m origins: cannot listen: {exc.strerror or exc}", file=sys.stderr)
-        return 1
+        raise UsageError(f"cannot listen: {exc.strerror or exc}") from None
     store.on_change(lambda: data.set_refused(store.refused()))
 
     stopping = Event()
@@ -66,13 +57,10 @@ def serve(config: OriginConfig) -> int:
         "listen": format_address(data.host, data.port),
         "control": format_address(*control.address[:2]),
     }
-    if config.ready_file:
-        try:
-            write_ready_file(config.ready_file, ready)
-        except OSError as exc:
-            print(f"python -m origins: --ready-file {config.ready_file}: {exc.strerror or exc}", file=sys.stderr)
-            return 1
-    print(f"READY {json.dumps(ready)}", flush=True)
+    try:
+        write_ready(config.ready_file, ready)
+    except OSError as exc:
+        raise UsageError(f"--ready-file {config.ready_file}: {exc.strerror or exc}") from None
 
     stopping.wait()
     # Stop accepting, release hanging requests, close idle connections; the rest of the

@@ -11,22 +11,18 @@ folder that is not what the command needs (one line on stderr, no traceback).
 from __future__ import annotations
 
 import argparse
+from functools import partial
 import sys
 from pathlib import Path
 
+from contracts.cli import OneLineParser, run_main
 from reports.errors import ReportError
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        print(f"{self.prog}: {message}", file=sys.stderr)
-        sys.exit(2)
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m reports",
+    parser = OneLineParser(error_type=ReportError, prog="python -m reports",
                      description="Reports of chaos runs: latency, hit ratio, failover time.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=partial(OneLineParser, error_type=ReportError))
     build = commands.add_parser(
         "build", help="write summary.json, plots/*.png and report.html into RUN "
                       "(or into every run of a folder of runs: repeat, variants, regression)")
@@ -73,6 +69,10 @@ def _trend(root: Path, out: Path | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    return run_main("reports", lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "compare":
@@ -80,12 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "trend":
             return _trend(args.dir, args.out)
         return _build(args.run)
-    except ReportError as exc:
-        print(f"python -m reports: {exc}", file=sys.stderr)
-        return 2
     except OSError as exc:  # unreadable file, full disk: the user's to fix, not a bug
-        print(f"python -m reports: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        raise ReportError(f"{exc.filename or ''}: {exc.strerror or exc}") from None
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Errors the report builder raises on bad input.
+"""Errors the report builder raises on bad input (root: :class:`contracts.errors.HarnessError`).
 
     ReportError             anything the user can fix; the CLI prints it as one line
      +-- RunFolderError     the run folder is missing, or a file in it cannot be read
@@ -9,8 +9,10 @@ Bugs are not wrapped: they stay loud.
 
 from __future__ import annotations
 
+from contracts.errors import HarnessError
 
-class ReportError(Exception):
+
+class ReportError(HarnessError):
     """A problem with the input of a report, stated in one line."""
 
 

@@ -10,30 +10,23 @@ Bad input is one line on stderr and exit code 2; no traceback.
 from __future__ import annotations
 
 import argparse
+from functools import partial
 import sys
 from pathlib import Path
 
 from scenarios.spec import steps as st
 from scenarios.stack.blackhole import remove_stale, unavailable_reason
 from scenarios.spec.durations import parse_duration
-from scenarios.errors import ScenarioError, ScenarioInputError
+from contracts.cli import OneLineParser, run_main
+from scenarios.errors import ScenarioInputError
 from scenarios.spec.loader import description, display_name, load_scenario, shipped_scenarios
 from scenarios.batch import regression
 from scenarios.remote.safety import add_arguments as add_safety_arguments
 from scenarios.run.workers import with_workers
 
-EXIT_BAD_INPUT = 2
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        print(f"{self.prog}: {message}", file=sys.stderr)
-        sys.exit(EXIT_BAD_INPUT)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m scenarios", description="Run the harness's chaos scenarios.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = OneLineParser(error_type=ScenarioInputError, prog="python -m scenarios", description="Run the harness's chaos scenarios.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=partial(OneLineParser, error_type=ScenarioInputError))
     run = sub.add_parser("run", help="run a scenario and build its report")
     run.add_argument("scenario", help="a name (scenarios/NAME.yaml) or a YAML file")
     run.add_argument("--duration", help="override load.duration (e.g. 15, '90s', '2m')")
@@ -113,23 +106,20 @@ def cmd_validate(files: list[str]) -> int:
             print(f"ok      {display_name(Path(path))}")
         except ScenarioInputError as exc:
             bad += 1
-            print(str(exc), file=sys.stderr)
+            print(f"scenarios: {exc}", file=sys.stderr)
     return 1 if bad else 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    return run_main("scenarios", lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        if args.command == "run":
-            return cmd_run(args)
-        if args.command == "list":
-            return cmd_list()
-        if args.command == "regression":
-            return regression.cmd_regression(args)
-        return cmd_validate(args.files)
-    except ScenarioInputError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    if args.command == "run":
+        return cmd_run(args)
+    if args.command == "list":
+        return cmd_list()
+    if args.command == "regression":
+        return regression.cmd_regression(args)
+    return cmd_validate(args.files)

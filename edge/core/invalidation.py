@@ -17,12 +17,14 @@ import itertools
 import time
 from typing import Any
 
+from edge.errors import EdgeError
+
 MAX_PATH = 4000
 MAX_PATHS = 3000
 _ids = itertools.count(1)
 
 
-class InvalidationError(ValueError):
+class InvalidationError(EdgeError, ValueError):
     """The batch is invalid; the message names the field (as the API's InvalidArgument)."""
 
 

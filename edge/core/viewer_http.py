@@ -23,6 +23,8 @@ from http import HTTPStatus
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from edge.errors import EdgeError
+
 MAX_URL_BYTES = 8192
 MAX_REQUEST_HEAD_BYTES = 20480
 # Past this many bytes without the end of the head we stop buffering and answer 413.
@@ -34,10 +36,10 @@ _BAD_TARGET = re.compile(r"[\x00-\x20\x7f]|%(?![0-9A-Fa-f]{2})")
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 
 
-class RequestError(Exception):
+class RequestError(EdgeError):
     """The request cannot be served: ``status`` (400/413) and the log's detailed type."""
 
-    def __init__(self, status: int, detailed: str, message: str) -> None:
+    def __init__(self, message: str, status: int = 400, detailed: str = "InvalidRequest") -> None:
         super().__init__(message)
         self.status = status
         self.detailed = detailed
@@ -112,32 +114,32 @@ def parse_head(head: bytes) -> ViewerRequest:
 
 def _parse_head(head: bytes) -> ViewerRequest:
     if len(head) > MAX_REQUEST_HEAD_BYTES:
-        raise RequestError(413, "InvalidRequestHeader", "request headers too large")
+        raise RequestError("request headers too large", status=413, detailed="InvalidRequestHeader")
     # One decode, then str operations: this runs for every request, hits included.
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ")
     if len(parts) != 3 or not (parts[0].isalpha() and parts[0].isupper()
                                and len(parts[0]) <= 20 and parts[0].isascii()):
-        raise RequestError(400, "InvalidRequest", "malformed request line")
+        raise RequestError("malformed request line", status=400, detailed="InvalidRequest")
     method, target, version = parts
     if version != "HTTP/1.1" and version != "HTTP/1.0":
-        raise RequestError(400, "InvalidRequest", "unsupported HTTP version")
+        raise RequestError("unsupported HTTP version", status=400, detailed="InvalidRequest")
     if len(target) > MAX_URL_BYTES:
-        raise RequestError(413, "InvalidRequest", "URL too long")
+        raise RequestError("URL too long", status=413, detailed="InvalidRequest")
     if target[:1] != "/":
         if target.startswith(("http://", "https://")):  # absolute-form: keep the path
             slash = target.find("/", target.find("//") + 2)
             target = target[slash:] if slash >= 0 else "/"
         else:
-            raise RequestError(400, "InvalidRequest", "malformed request target")
+            raise RequestError("malformed request target", status=400, detailed="InvalidRequest")
     if _BAD_TARGET.search(target):
-        raise RequestError(400, "InvalidRequest", "malformed or badly percent-encoded URL")
+        raise RequestError("malformed or badly percent-encoded URL", status=400, detailed="InvalidRequest")
     raw_headers: list[tuple[str, str]] = []
     for line in lines[1:]:
         name, colon, value = line.partition(":")
         # A name is a token: no whitespace (that also refuses obs-fold continuation lines).
         if not colon or not name or " " in name or "\t" in name:
-            raise RequestError(400, "InvalidRequestHeader", "malformed header line")
+            raise RequestError("malformed header line", status=400, detailed="InvalidRequestHeader")
         raw_headers.append((name, value.strip()))
     headers = CIMultiDictProxy(CIMultiDict(raw_headers))
     connection = headers.get("Connection")
@@ -158,16 +160,16 @@ def _frame_body(request: ViewerRequest) -> None:
     encoding = headers.get("Transfer-Encoding")
     if encoding is not None:
         if lengths or encoding.strip().lower() != "chunked":
-            raise RequestError(400, "InvalidRequestHeader", "unsupported Transfer-Encoding")
+            raise RequestError("unsupported Transfer-Encoding", status=400, detailed="InvalidRequestHeader")
         request.chunked = True
         return
     if not lengths:
         return
     if len(set(lengths)) != 1 or not lengths[0].isdigit():
-        raise RequestError(400, "InvalidRequestHeader", "invalid Content-Length")
+        raise RequestError("invalid Content-Length", status=400, detailed="InvalidRequestHeader")
     length = int(lengths[0])
     if length > MAX_BODY_BYTES:
-        raise RequestError(413, "InvalidRequest", "request body too large")
+        raise RequestError("request body too large", status=413, detailed="InvalidRequest")
     request.content_length = length
 
 
@@ -182,16 +184,16 @@ def parse_chunked(buffer: bytes | bytearray) -> tuple[bytes, int] | None:
         eol = buffer.find(b"\r\n", pos)
         if eol < 0:
             if len(buffer) - pos > 1024:
-                raise RequestError(400, "InvalidRequest", "malformed chunk size")
+                raise RequestError("malformed chunk size", status=400, detailed="InvalidRequest")
             return None
         size_text = bytes(buffer[pos:eol]).split(b";")[0].strip()
         try:
             size = int(size_text, 16)
         except ValueError:
-            raise RequestError(400, "InvalidRequest", "malformed chunk size") from None
+            raise RequestError("malformed chunk size", status=400, detailed="InvalidRequest") from None
         size_total += size
         if size_total > MAX_BODY_BYTES:
-            raise RequestError(413, "InvalidRequest", "request body too large")
+            raise RequestError("request body too large", status=413, detailed="InvalidRequest")
         if size == 0:
             end = buffer.find(b"\r\n\r\n", eol)  # trailers end with an empty line
             if end < 0:

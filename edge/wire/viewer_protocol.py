@@ -117,7 +117,7 @@ class ViewerProtocol(asyncio.Protocol):
                 end = buffer.find(b"\r\n\r\n")
                 if end < 0:
                     if len(buffer) > MAX_BUFFERED_HEAD:
-                        self._refuse(RequestError(413, "InvalidRequestHeader", "head too large"))
+                        self._refuse(RequestError("head too large", status=413, detailed="InvalidRequestHeader"))
                     return
                 if not self._started:
                     self._started = time.monotonic()

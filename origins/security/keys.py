@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import NoReturn, Sequence
 
+from contracts.cli import OneLineParser, run_main
 from origins.errors import UsageError
 
 PUBLIC_KEY_ID = "K1HARNESSFLEKEY"
@@ -102,14 +103,13 @@ def _write(path: Path, data: bytes, mode: int) -> Path:
     return path
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
-
-
 def main(argv: Sequence[str]) -> int:
     """Entry point of ``python -m origins keys``."""
-    parser = _Parser(prog="python -m origins keys",
+    return run_main("origins keys", lambda: _main(argv))
+
+
+def _main(argv: Sequence[str]) -> int:
+    parser = OneLineParser(error_type=UsageError, prog="python -m origins keys",
                      description="Generate an RSA-2048 key pair for field-level encryption and "
                                  "SigV4 credentials for origin access control.")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder to write (git-ignored keys/)")
@@ -122,12 +122,8 @@ def main(argv: Sequence[str]) -> int:
             raise UsageError(f"--source-arn: expected arn:aws:cloudfront::ACCOUNT:distribution/ID, "
                              f"got {args.source_arn!r}")
         files = write_keys(Path(args.out), args.source_arn, args.region)
-    except UsageError as exc:
-        print(f"python -m origins keys: {exc}", file=sys.stderr)
-        return 2
     except OSError as exc:
-        print(f"python -m origins keys: --out {args.out}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
+        raise UsageError(f"--out {args.out}: {exc.strerror or exc}") from None
     for path in files:
         print(path)
     return 0

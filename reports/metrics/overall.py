@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from reports.read.load import FaultWindow
+from contracts.requests_csv import HIT_WORDS
 
 PERCENTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}
-HIT_RESULTS = ("Hit", "RefreshHit")
+HIT_RESULTS = HIT_WORDS
 _SLICED = ("t", "latency_ms", "ok", "x_cache", "origin", "user")  # what totals() and the splits read
 
 

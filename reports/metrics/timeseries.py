@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from contracts.requests_csv import HIT_WORDS
 
 NO_RESPONSE = "none"
 
@@ -51,7 +52,7 @@ def counts_by(frame: pd.DataFrame, column: str, mask: pd.Series | None = None) -
 def hit_ratio(frame: pd.DataFrame) -> pd.Series:
     """(Hit + RefreshHit) / (Hit + RefreshHit + Miss) per second; NaN without such rows."""
     counts = counts_by(frame, "x_cache")
-    hits = sum(counts[c] for c in ("Hit", "RefreshHit") if c in counts)
+    hits = sum(counts[c] for c in HIT_WORDS if c in counts)
     misses = counts["Miss"] if "Miss" in counts else 0
     total = hits + misses
     if isinstance(total, int):

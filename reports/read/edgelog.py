@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from reports.metrics.overall import number
+from contracts.requests_csv import HIT_WORDS
 
 MISMATCH_RATIO = 0.02
 MISMATCH_SLACK = 3  # requests: tiny counts may differ by the few in flight
@@ -149,7 +150,7 @@ def cross_check(path: Path, requests: pd.DataFrame) -> dict[str, Any]:
         result["failover_reasons"] = reasons
     if "x-origin-attempts" in log:
         result["origin_attempts"] = origin_attempts(log["x-origin-attempts"])
-    not_hits = requests[~requests["x_cache"].isin(("Hit", "RefreshHit"))]
+    not_hits = requests[~requests["x_cache"].isin(HIT_WORDS)]
     result["csv_origin_not_hits"] = _counts(not_hits["origin"])
     result["csv_origin"] = _counts(requests["origin"])
     result["rows"] = rows

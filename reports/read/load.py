@@ -25,11 +25,10 @@ import pyarrow.parquet as pq
 from reports.errors import RunFolderError
 from reports.read.settings import Settings, read_settings
 from reports.read.timeline import FaultWindow, fault_windows, first_ts, read_events, run_status
+from contracts.requests_csv import COLUMNS as REQUEST_COLUMNS
 
 __all__ = ["FaultWindow", "Run", "Settings", "read_requests", "read_run"]
 
-REQUEST_COLUMNS = ("ts", "latency_ms", "method", "name", "status", "ok", "bytes",
-                   "x_cache", "origin", "pop", "user", "error")
 _ARROW_TYPES = {
     "ts": pa.float64(), "latency_ms": pa.float64(), "method": pa.string(),
     "name": pa.string(), "status": pa.int32(), "ok": pa.int8(), "bytes": pa.int64(),

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from reports.errors import RunFolderError
+from contracts.defaults import ERROR_GRACE_S, SUCCESS_RATIO
 
 
 @dataclass(frozen=True)
@@ -17,8 +18,8 @@ class Settings:
 
     name: str
     expect: dict[str, Any] = field(default_factory=dict)
-    success_ratio: float = 0.99
-    error_grace_s: float = 5.0
+    success_ratio: float = SUCCESS_RATIO
+    error_grace_s: float = ERROR_GRACE_S
     text: str = ""
 
 
@@ -42,8 +43,8 @@ def read_settings(path: Path, default_name: str) -> Settings:
     return Settings(
         name=str(doc.get("name") or default_name),
         expect=dict(expect),
-        success_ratio=_number(doc, ("steady_state", "success_ratio"), 0.99, path),
-        error_grace_s=_number(doc, ("report", "error_grace_s"), 5.0, path),
+        success_ratio=_number(doc, ("steady_state", "success_ratio"), SUCCESS_RATIO, path),
+        error_grace_s=_number(doc, ("report", "error_grace_s"), ERROR_GRACE_S, path),
         text=text,
     )
 

@@ -18,6 +18,7 @@ from reports.render.chartkit import (CACHE_COLOURS, legend_right, log_axis,
                               new_figure, no_data, origin_colours, shade_faults, stacked,
                               per_second, save, scatter_outcomes, time_axis)
 from reports.read.load import FaultWindow, Run
+from contracts.requests_csv import HIT_WORDS
 
 
 def _time_axis(axes: Axes, run: Run, ylabel: str) -> None:
@@ -157,7 +158,7 @@ def latency_histogram(run: Run) -> Figure:
         during |= ((frame["t"] >= fault.t0) & (frame["t"] < fault.t1)).to_numpy()
     before = (frame["t"] < run.faults[0].t0).to_numpy() if run.faults else np.ones(len(frame), bool)
     periods = (("before", before, "-"), ("during", during, "--")) if run.faults else (("", before, "-"),)
-    is_hit = frame["x_cache"].isin(("Hit", "RefreshHit")).to_numpy()
+    is_hit = frame["x_cache"].isin(HIT_WORDS).to_numpy()
     is_miss = (frame["x_cache"] == "Miss").to_numpy()
     latency = frame["latency_ms"].to_numpy(dtype="float64")
     groups = [latency[c & p] for c in (is_hit, is_miss) for _, p, _ in periods]

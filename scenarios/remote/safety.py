@@ -32,9 +32,8 @@ from scenarios.errors import ScenarioInputError
 from scenarios.spec.model import LoadProfile, Scenario
 from scenarios.spec.rules import AbortRule, WindowCheck
 from scenarios.spec.urls import is_loopback_host, url_host
+from contracts.defaults import VIEWER_MAX_RPS
 
-# The Viewer user's throughput cap (locustfiles/users.py VIEWER_MAX_RPS; a test keeps them equal).
-VIEWER_MAX_RPS = 10
 DEFAULT_MAX_RPS = 100.0
 HARD_MAX_RPS = 2000.0
 DEFAULT_MAX_DURATION_S = 600.0

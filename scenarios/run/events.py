@@ -1,4 +1,4 @@
-"""``events.jsonl``: one JSON object per lifecycle event and step of a run.
+"""``events.jsonl``: one JSON object per lifecycle event and step of a run (kinds: contracts/events.py).
 
 ``{"ts": epoch, "t": seconds since load-start (null before it), "kind": ..., "target": ...,
 "params": {...}, "ok": true}``; steps that open a fault window add ``fault_id`` and
@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from contracts.events import KINDS
 from scenarios.spec import steps as st
 
 
@@ -47,6 +48,8 @@ class EventLog:
 
     def record(self, kind: str, target: str | None = None, params: dict[str, Any] | None = None,
                ok: bool = True, ts: float | None = None, **extra: Any) -> dict[str, Any]:
+        if kind not in KINDS:  # every kind is declared once, in contracts/events.py
+            raise ValueError(f"undeclared event kind {kind!r}")
         ts = time.time() if ts is None else ts
         t = round(ts - self.load_start, 3) if self.load_start is not None else None
         event = {"ts": round(ts, 6), "t": t, "kind": kind, "target": target,

@@ -23,6 +23,7 @@ from scenarios.spec.parse_steps import parse_rollback, parse_step, replay
 from scenarios.spec.remote_config import parse_remote
 from scenarios.spec.stack_args import parse_stack_args
 from scenarios.spec.yamlsrc import load_source
+from contracts.defaults import ERROR_GRACE_S
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 SCENARIO_DIR = PACKAGE_DIR / "library"
@@ -156,7 +157,7 @@ def parse_scenario(text: str, name: str, base: Path | None = None) -> Scenario:
         name=str(top.get("name") or Path(name).stem), source=name, description=description(text),
         distribution=dist, origin_ids=origins, load=load, steps=steps,
         steady_state=parse_steady_state(top.get("steady_state"), check),
-        error_grace_s=float(check.number(report.get("error_grace_s", 5), ("report", "error_grace_s"), 0, 600)),
+        error_grace_s=float(check.number(report.get("error_grace_s", ERROR_GRACE_S), ("report", "error_grace_s"), 0, 600)),
         expect=_expect(top.get("expect"), check), regression=_flag(top, "regression", check),
         abort=parse_abort(top.get("abort"), check),
         rollback=parse_rollback(top.get("rollback"), origins, check),

@@ -16,6 +16,7 @@ from scenarios.spec.durations import StepTime
 from scenarios.errors import ScenarioInputError
 from scenarios.spec.rules import AbortRule, SteadyState
 from scenarios.spec.stack_args import StackArgs
+from contracts.defaults import ERROR_GRACE_S, PROBE_INTERVAL_MS
 
 if TYPE_CHECKING:
     from scenarios.spec.remote_config import RemoteSetup
@@ -44,7 +45,7 @@ class LoadProfile:
     users: int = 20
     spawn_rate: float = 20.0
     duration_s: float = 60.0
-    probe_interval_ms: int = 100
+    probe_interval_ms: int = PROBE_INTERVAL_MS
     catalogue_size: int = 200
     stages: tuple[Stage, ...] = ()  # when set, users/spawn_rate/duration_s follow from them
 
@@ -119,7 +120,7 @@ class Scenario:
     load: LoadProfile
     steps: tuple[Step, ...] = ()
     steady_state: SteadyState = SteadyState()
-    error_grace_s: float = 5.0
+    error_grace_s: float = ERROR_GRACE_S
     expect: tuple[tuple[str, str], ...] = ()
     regression: bool = False
     abort: tuple[AbortRule, ...] = ()

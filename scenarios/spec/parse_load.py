@@ -21,6 +21,7 @@ from scenarios.spec.fields import Checker
 from scenarios.spec.model import MAX_DURATION_S, MAX_USERS, LoadProfile, Stage
 from scenarios.spec.rules import AbortRule, SteadyState, WindowCheck
 from scenarios.spec.window import WINDOW_METRICS
+from contracts.defaults import PROBE_INTERVAL_MS, SUCCESS_RATIO
 
 LOAD_KEYS = ("users", "spawn_rate", "duration", "probe_interval", "catalogue_size", "stages")
 STAGE_KEYS = ("users", "spawn_rate", "duration")
@@ -50,7 +51,7 @@ def _stages(raw: Any, check: Checker) -> tuple[Stage, ...]:
 
 def parse_load(raw: Any, check: Checker) -> LoadProfile:
     load = check.mapping(raw if raw is not None else {}, ("load",), LOAD_KEYS)
-    probe_s = check.duration(load.get("probe_interval", "100ms"), ("load", "probe_interval"), 0.01, 60)
+    probe_s = check.duration(load.get("probe_interval", f"{PROBE_INTERVAL_MS}ms"), ("load", "probe_interval"), 0.01, 60)
     catalogue = int(check.number(load.get("catalogue_size", 200), ("load", "catalogue_size"),
                                  1, 1_000_000, integer=True))
     common = {"probe_interval_ms": int(round(probe_s * 1000)), "catalogue_size": catalogue}
@@ -82,7 +83,7 @@ def parse_steady_state(raw: Any, check: Checker) -> SteadyState:
         path = ("steady_state", "checks", str(metric))
         checks.append(_window_check(metric, condition, path, path, check))
     return SteadyState(
-        success_ratio=float(check.number(steady.get("success_ratio", 0.99),
+        success_ratio=float(check.number(steady.get("success_ratio", SUCCESS_RATIO),
                                          ("steady_state", "success_ratio"), 0, 1)),
         window_s=check.duration(steady.get("window", "5s"), ("steady_state", "window"), 1, MAX_WINDOW_S),
         min_requests=int(check.number(steady.get("min_requests", 10), ("steady_state", "min_requests"),

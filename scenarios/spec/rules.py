@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from reports.metrics.thresholds import Condition
 from scenarios.spec.window import SlidingWindow
+from contracts.defaults import SUCCESS_RATIO
 
 # Rows are logged when a request completes and flushed about once a second: the newest
 # second of a window is always incomplete, so every window ends this long before "now".
@@ -74,7 +75,7 @@ class AbortRule:
 class SteadyState:
     """What a healthy stack looks like over a window of ``window_s`` seconds."""
 
-    success_ratio: float = 0.99
+    success_ratio: float = SUCCESS_RATIO
     window_s: float = 5.0
     min_requests: int = 10
     checks: tuple[WindowCheck, ...] = ()

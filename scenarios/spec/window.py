@@ -14,12 +14,13 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
+from contracts.requests_csv import LATENCY_MS as _LATENCY
+from contracts.requests_csv import OK as _OK
+from contracts.requests_csv import TS as _TS
 
 WINDOW_METRICS = ("error_ratio", "success_ratio", "requests", "requests_per_s",
                   "latency_ms.p50", "latency_ms.p95", "latency_ms.p99", "latency_ms.max")
 
-# Column positions of requests.csv (ts,latency_ms,method,name,status,ok,...).
-_TS, _LATENCY, _OK = 0, 1, 5
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,15 @@ import re
 import shutil
 import subprocess
 
+from scenarios.errors import StackError
+
 TAG_PREFIX = "cf-harness-"
 TOOL_TIMEOUT_S = 10.0
 _TAG_RE = re.compile(rf"\"?{TAG_PREFIX}(\d+)-(\d+)\"?")
 _PORT_RE = re.compile(r"dport (\d+)")
 
 
-class BlackholeError(Exception):
+class BlackholeError(StackError):
     """The packet filter is not available or refused a rule."""
 
 

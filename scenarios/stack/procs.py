@@ -24,10 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from scenarios.errors import StackError
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-class ProcessError(Exception):
+class ProcessError(StackError):
     """A child process did not start, or died before it was ready."""
 
 

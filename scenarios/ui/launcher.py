@@ -30,6 +30,7 @@ import yaml
 
 from origins.client import OriginControl
 from scenarios.stack import procs
+from contracts.cli import OneLineParser, run_main
 from scenarios.errors import RunInterrupted, ScenarioError, ScenarioInputError
 from scenarios.run.events import EventLog
 from scenarios.spec.loader import parse_scenario
@@ -43,7 +44,6 @@ from scenarios.run.workers import check_workers, locust_worker_args, parse_maste
 HARNESS = procs.REPO_ROOT / "locustfiles" / "harness.py"
 TOKEN_ENV = "HARNESS_CHAOS_TOKEN"  # read by locustfiles.panel_client
 UI_READY_TIMEOUT_S = 60.0
-EXIT_BAD_INPUT = 2
 
 
 class TokenStack(Stack):
@@ -67,14 +67,8 @@ class TokenStack(Stack):
         return OriginControl(f"http://{self.addresses[origin_id][1]}", token=self.token)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        print(f"{self.prog}: {message}", file=sys.stderr)
-        sys.exit(EXIT_BAD_INPUT)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m scenarios.ui",
+    parser = OneLineParser(error_type=ScenarioInputError, prog="python -m scenarios.ui",
                      description="The stack plus Locust's web UI with a Chaos tab (exploratory runs).")
     parser.add_argument("--distribution", default="distributions/default.json",
                         help="DistributionConfig JSON (default distributions/default.json)")
@@ -235,13 +229,9 @@ def run_ui(args: argparse.Namespace, say: Any = print) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    return run_main("scenarios.ui", lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return run_ui(args, say=lambda text: print(text, flush=True))
-    except ScenarioInputError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_BAD_INPUT
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return run_ui(args, say=lambda text: print(text, flush=True))

@@ -28,15 +28,16 @@ from scenarios.spec import steps as st
 from scenarios.spec.durations import StepTime
 from scenarios.run.events import EventLog
 from scenarios.spec.model import Step
+from scenarios.errors import ScenarioError
 
 FAULTED = "faulted"
 EDGE_LOG_FLUSH_S = 1.5  # the edge flushes its access log every second
 
 
-class PanelError(Exception):
+class PanelError(ScenarioError):
     """A panel request that cannot be carried out: one line and an HTTP status."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
 
@@ -48,38 +49,38 @@ def _known(values: Any) -> str:
 def parse_step_request(body: Any, origin_ids: tuple[str, ...], t: float, index: int = 0) -> Step:
     """The step a panel request asks for; :class:`PanelError` (400) naming the bad field."""
     if not isinstance(body, dict):
-        raise PanelError(400, "body: expected a JSON object like {\"action\": \"kill\", \"target\": \"primary\"}")
+        raise PanelError("body: expected a JSON object like {\"action\": \"kill\", \"target\": \"primary\"}", status=400)
     action = body.get("action")
     if action not in st.ACTIONS:
-        raise PanelError(400, f"action: unknown {action!r} (known: {_known(st.ACTIONS)})")
+        raise PanelError(f"action: unknown {action!r} (known: {_known(st.ACTIONS)})", status=400)
     params = body.get("params") or {}
     if not isinstance(params, dict):
-        raise PanelError(400, "params: expected a JSON object")
+        raise PanelError("params: expected a JSON object", status=400)
     if action in st.EDGE_ACTIONS:
         paths = params.get("paths")
         if isinstance(paths, str):
             paths = paths.split()
         if not paths or not all(isinstance(p, str) and p.startswith("/") for p in paths):
-            raise PanelError(400, "params.paths: expected paths starting with '/', e.g. [\"/static/*\"]")
+            raise PanelError("params.paths: expected paths starting with '/', e.g. [\"/static/*\"]", status=400)
         return Step(at=StepTime(t), at_s=t, action=action, target=st.EDGE_TARGET,
                     params={"paths": list(paths)}, index=index)
     target = body.get("target")
     if target not in origin_ids:
-        raise PanelError(400, f"target: unknown origin {target!r} (known: {_known(origin_ids)})")
+        raise PanelError(f"target: unknown origin {target!r} (known: {_known(origin_ids)})", status=400)
     if action == "fault":
         kind = params.get("type")
         if kind not in st.FAULT_TYPES:
-            raise PanelError(400, f"params.type: unknown fault {kind!r} (known: {_known(st.FAULT_TYPES)})")
+            raise PanelError(f"params.type: unknown fault {kind!r} (known: {_known(st.FAULT_TYPES)})", status=400)
         missing = [a for a in st.FAULT_TYPES[kind] if a not in params]
         if missing:
-            raise PanelError(400, f"params.{missing[0]}: required by a {kind} fault")
+            raise PanelError(f"params.{missing[0]}: required by a {kind} fault", status=400)
     elif action == "clear":
         extra = set(params) - {"name"}
         if extra or not isinstance(params.get("name", ""), str):
-            raise PanelError(400, "params: clear takes only an optional fault 'name'")
+            raise PanelError("params: clear takes only an optional fault 'name'", status=400)
         params = {"name": params["name"]} if params.get("name") else {}
     elif params:
-        raise PanelError(400, f"params: {action} takes none")
+        raise PanelError(f"params: {action} takes none", status=400)
     return Step(at=StepTime(t), at_s=t, action=action, target=str(target), params=dict(params), index=index)
 
 
@@ -112,7 +113,7 @@ class PanelSession:
             elif edge == "stop" and self.phase == "running":
                 self.finish("completed")
             elif edge not in ("start", "stop"):
-                raise PanelError(400, f"edge: expected 'start' or 'stop', got {edge!r}")
+                raise PanelError(f"edge: expected 'start' or 'stop', got {edge!r}", status=400)
             return {"phase": self.phase}
 
     def finish(self, status: str) -> None:
@@ -141,13 +142,13 @@ class PanelSession:
         """Apply one panel action; returns the recorded event. :class:`PanelError` when refused."""
         with self.lock:
             if self.phase == "stopped":
-                raise PanelError(409, "the run is over (the load was stopped); start `make ui` again for a new run")
+                raise PanelError("the run is over (the load was stopped); start `make ui` again for a new run", status=409)
             step = parse_step_request(body, self.origin_ids, self._t(), len(self.applied))
             state = self.stack.state.get(step.target, st.UP)
             stacked = step.action == "fault" and state == FAULTED
             if not stacked and not st.allowed(step.action, state):
                 before = st.TRANSITIONS[step.action][0]
-                raise PanelError(409, f"cannot {step.action} {step.target}: it is {state} (it must be {before})")
+                raise PanelError(f"cannot {step.action} {step.target}: it is {state} (it must be {before})", status=409)
             try:
                 params = self.stack.apply(step)
             except Exception as exc:  # the origin's or the edge's own message, one line
@@ -155,7 +156,7 @@ class PanelSession:
                 self.events.step(step.action, step.target, {**step.params, "error": message}, ok=False)
                 if stacked:
                     self.stack.state[step.target] = FAULTED
-                raise PanelError(502, f"{step.describe()} failed: {message}") from None
+                raise PanelError(f"{step.describe()} failed: {message}", status=502) from None
             self.applied.append(step)
             if stacked:  # joins the origin's open window
                 return self.events.record("fault", step.target, params)
@@ -205,7 +206,7 @@ class PanelSession:
     def build_report(self) -> dict[str, Any]:
         """Build the run's report (the same as a headless run's); returns its path and headline."""
         if self.phase != "stopped":
-            raise PanelError(409, "stop the test first: the report covers one load run, start to stop")
+            raise PanelError("stop the test first: the report covers one load run, start to stop", status=409)
         from reports.build import build_report
         from reports.errors import ReportError
         from scenarios.run.report import summary_lines
@@ -216,7 +217,7 @@ class PanelSession:
             try:
                 summary = build_report(self.run_dir)
             except ReportError as exc:
-                raise PanelError(500, f"report not built: {exc}") from None
+                raise PanelError(f"report not built: {exc}", status=500) from None
             self.report = {"path": str(self.run_dir / "report.html"),
                            "lines": summary_lines(summary, self.run_dir)}
             return self.report

@@ -26,8 +26,8 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     ("args", "message"),
     [
         (["--listen", ":0", "--control", ":0"], "the following arguments are required: --id"),
-        (["--id", "p", "--listen", "host:port", "--control", ":0"], "--listen: expected HOST:PORT with PORT 0..65535"),
-        (["--id", "p", "--listen", ":0", "--control", ":70000"], "--control: expected HOST:PORT with PORT 0..65535"),
+        (["--id", "p", "--listen", "host:port", "--control", ":0"], "--listen: 'host:port' is not HOST:PORT"),
+        (["--id", "p", "--listen", ":0", "--control", ":70000"], "--control: ':70000' is not HOST:PORT"),
         (["--id", "p q", "--listen", ":0", "--control", ":0"], "--id: expected 1-64 letters"),
         (["--id", "p", "--listen", ":0", "--control", ":0", "--max-age", "-1"], "--max-age: expected a whole number"),
     ],
@@ -39,14 +39,15 @@ def test_bad_arguments_give_one_line_and_exit_2(args: list[str], message: str) -
     assert len(result.stderr.strip().splitlines()) == 1  # one line, no traceback
 
 
-def test_port_in_use_is_one_line_and_exit_1() -> None:
+def test_port_in_use_is_one_line_and_exit_2() -> None:
+    # The address given cannot be used: bad input, like the edge's (one exit-code table).
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
         result = run_cli("--id", "p", "--listen", f"127.0.0.1:{port}", "--control", ":0")
-    assert result.returncode == 1
-    assert result.stderr.strip().startswith("python -m origins: cannot listen:")
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("origins: cannot listen:")
     assert len(result.stderr.strip().splitlines()) == 1
 
 

@@ -75,5 +75,5 @@ def test_the_refusal_is_one_line_and_binds_nothing() -> None:
     result = subprocess.run([sys.executable, "-m", "origins", "--id", "primary", "--listen", "127.0.0.1:0",
                              "--control", "0.0.0.0:0"], cwd=REPO, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "READY" not in result.stdout
-    assert result.stderr == ("python -m origins: --control: 0.0.0.0 is not a loopback address; a control API "
+    assert result.stderr == ("origins: --control: 0.0.0.0 is not a loopback address; a control API "
                              "reachable from other hosts needs --token T (or keep --control on 127.0.0.1)\n")

@@ -134,7 +134,7 @@ def test_bad_input_is_one_line_and_exit_2(args: tuple[str, ...], message: str, c
 def test_bad_input_as_users_see_it() -> None:
     result = export("--config", "distributions/default.json", "--origin-domain", "primary=10.0.0.1")
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == ("edge: error: --origin-domain primary: 10.0.0.1 is an IP address; "
+    assert result.stderr == ("edge: --origin-domain primary: 10.0.0.1 is an IP address; "
                              "CloudFront needs the origin's public DNS name\n")
 
 

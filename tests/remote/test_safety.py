@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from contracts import defaults
 from scenarios.remote import safety
 from scenarios.spec import urls
 from scenarios.errors import ScenarioInputError
@@ -34,9 +35,10 @@ def test_viewer_cap_matches_the_locustfile() -> None:
     # The plan's arithmetic is only an upper bound if it uses the users' real cap. Read from the
     # source: importing Locust here would monkey-patch this test process.
     tree = ast.parse((Path(safety.__file__).parents[2] / "locustfiles" / "users.py").read_text())
-    caps = [n.value.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
-            and any(getattr(t, "id", "") == "VIEWER_MAX_RPS" for t in n.targets)]
-    assert caps == [safety.VIEWER_MAX_RPS]
+    sources = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+               and any(a.name == "VIEWER_MAX_RPS" for a in n.names)]
+    assert sources == ["contracts.defaults"]  # one definition, imported by both sides
+    assert safety.VIEWER_MAX_RPS is defaults.VIEWER_MAX_RPS == 10
     assert "constant_throughput(VIEWER_MAX_RPS)" in (Path(safety.__file__).parents[2] / "locustfiles" / "users.py").read_text()
 
 

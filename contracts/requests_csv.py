@@ -1,0 +1,22 @@
+"""``requests.csv``: one row per viewer request, written by Locust, read by the runner and reports.
+
+Columns, in this order (the header row names them)::
+
+    ts,latency_ms,method,name,status,ok,bytes,x_cache,origin,pop,user,error
+
+``ts`` is epoch seconds when the request was sent; ``status`` 0 means no response; ``ok``
+is 1/0; ``x_cache`` is the result word of ``X-Cache`` only (below) or empty; ``origin`` is
+``X-Origin-Id`` or empty; ``user`` is the Locust user class; ``error`` is empty or one line.
+"""
+
+from __future__ import annotations
+
+COLUMNS = ("ts", "latency_ms", "method", "name", "status", "ok",
+           "bytes", "x_cache", "origin", "pop", "user", "error")
+# Column positions, for readers that split raw lines (the live window, progress, the panel).
+TS, LATENCY_MS, METHOD, NAME, STATUS, OK, BYTES, X_CACHE, ORIGIN, POP, USER, ERROR = range(len(COLUMNS))
+
+# The result words of ``X-Cache: <word> from cloudfront``.
+HIT, REFRESH_HIT, MISS, ERROR_WORD = "Hit", "RefreshHit", "Miss", "Error"
+RESULT_WORDS = (HIT, REFRESH_HIT, MISS, ERROR_WORD)
+HIT_WORDS = (HIT, REFRESH_HIT)  # what the hit ratio counts as hits
