@@ -9,7 +9,7 @@ from origins.faults.base import Context, Effect, Plan
 from origins.faults.connection import Hang, Reset, Truncate
 from origins.faults.plan import ActiveFault, plan_request
 from origins.faults.refuse import Refuse
-from origins.faults.registry import REGISTRY, Fault, parse_fault
+from origins.faults.registry import REGISTRY, Fault, parse_fault, required_attributes
 from origins.faults.shaping import Bandwidth, Latency, SlowHeaders
 from origins.faults.status import Flap, Status
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from fnmatch import fnmatchcase
 from typing import Any, Mapping
 
@@ -23,6 +23,12 @@ REGISTRY: dict[str, type[Effect]] = {
 }
 
 ENVELOPE = ("name", "type", "probability", "paths")
+
+
+def required_attributes() -> dict[str, tuple[str, ...]]:
+    """Each fault type and the attributes it cannot do without (the Chaos tab's form)."""
+    return {name: tuple(f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING)  # type: ignore[arg-type]
+            for name, cls in REGISTRY.items()}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 

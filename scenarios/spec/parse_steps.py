@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from origins.errors import FaultSpecError
+from origins.faults import parse_fault
 from scenarios.spec import steps as st
 from scenarios.spec.control_step import parse_control
 from scenarios.spec.durations import StepTime, parse_step_time
@@ -54,15 +56,7 @@ def parse_action(item: dict[str, Any], path: Path_, origins: tuple[str, ...], ch
         fault = check.mapping(value, (*path, action), None)
         target = fault.get("target")
         params = {k: v for k, v in fault.items() if k != "target"}
-        ftype = params.get("type")
-        if ftype not in st.FAULT_TYPES:
-            raise check.fail((*path, action, "type"),
-                             f"unknown fault {ftype!r} (known: {', '.join(st.FAULT_TYPES)})")
-        for attr in st.FAULT_TYPES[ftype]:
-            if attr not in params:
-                raise check.fail((*path, action), f"fault type '{ftype}' needs '{attr}'")
-        if "probability" in params:
-            check.number(params["probability"], (*path, action, "probability"), 0, 1)
+        check_fault(params, (*path, action), check)
         target_path: Path_ = (*path, action, "target")
     elif action == "clear" and isinstance(value, dict):
         clear = check.mapping(value, (*path, action), ("target", "name"))
@@ -74,6 +68,15 @@ def parse_action(item: dict[str, Any], path: Path_, origins: tuple[str, ...], ch
     if target not in origins:
         raise check.fail(target_path, f"unknown origin {target!r} (the distribution's: {', '.join(origins)})")
     return Step(at=at, at_s=0.0, action=action, target=str(target), params=params, index=index)
+
+
+def check_fault(params: dict[str, Any], path: Path_, check: Checker) -> None:
+    """The fault as the origin's control API will judge it (origins.faults, not a copy)."""
+    try:
+        parse_fault(params)
+    except FaultSpecError as exc:
+        where, _, what = str(exc).partition(": ")
+        raise check.fail((*path, *where.split(".")[1:]), what) from None
 
 
 def parse_step(raw: Any, index: int, origins: tuple[str, ...], check: Checker) -> Step:

@@ -38,20 +38,6 @@ EDGE_ACTIONS = ("invalidate", "control")  # control: a stateless API call (scena
 ACTIONS = (*TRANSITIONS, *EDGE_ACTIONS)
 EDGE_TARGET = "edge"
 
-# Fault types of the origins' control API, with the attributes each one requires.
-# The origin validates the rest (ranges, optional attributes) and answers 400.
-FAULT_TYPES: dict[str, tuple[str, ...]] = {
-    "status": ("status",),
-    "latency": (),
-    "hang": (),
-    "refuse": (),
-    "reset": (),
-    "truncate": (),
-    "bandwidth": (),
-    "slow-headers": (),
-    "flap": (),
-}
-ENVELOPE_KEYS = ("name", "type", "probability", "paths")
 
 
 def opens_window(action: str) -> bool:

@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from origins.errors import FaultSpecError
+from origins.faults import parse_fault, required_attributes
 from scenarios.spec import steps as st
 from scenarios.spec.durations import StepTime
 from scenarios.run.events import EventLog
@@ -68,12 +70,10 @@ def parse_step_request(body: Any, origin_ids: tuple[str, ...], t: float, index: 
     if target not in origin_ids:
         raise PanelError(f"target: unknown origin {target!r} (known: {_known(origin_ids)})", status=400)
     if action == "fault":
-        kind = params.get("type")
-        if kind not in st.FAULT_TYPES:
-            raise PanelError(f"params.type: unknown fault {kind!r} (known: {_known(st.FAULT_TYPES)})", status=400)
-        missing = [a for a in st.FAULT_TYPES[kind] if a not in params]
-        if missing:
-            raise PanelError(f"params.{missing[0]}: required by a {kind} fault", status=400)
+        try:
+            parse_fault(params)  # as the origin's control API will judge it
+        except FaultSpecError as exc:
+            raise PanelError("params" + str(exc).removeprefix("faults"), status=400) from None
     elif action == "clear":
         extra = set(params) - {"name"}
         if extra or not isinstance(params.get("name", ""), str):
@@ -191,7 +191,7 @@ class PanelSession:
             "edge": {"url": self.stack.edge_url if edge is not None else None,
                      "alive": bool(edge is not None and edge.alive())},
             "actions": list(st.ACTIONS),
-            "fault_types": {k: list(v) for k, v in st.FAULT_TYPES.items()},
+            "fault_types": {k: list(v) for k, v in required_attributes().items()},
             "events": self._recent_events(),
             "report": self.report,
         }

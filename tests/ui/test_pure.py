@@ -50,7 +50,7 @@ def test_live_stats_empty_has_no_ratio() -> None:
     ({"action": "kill", "target": "tertiary"}, "target: unknown origin 'tertiary' (known: primary, secondary)"),
     ({"action": "kill"}, "target: unknown origin None"),
     ({"action": "fault", "target": "primary", "params": {"type": "latncy"}}, "params.type: unknown fault 'latncy'"),
-    ({"action": "fault", "target": "primary", "params": {"type": "status"}}, "params.status: required by a status fault"),
+    ({"action": "fault", "target": "primary", "params": {"type": "status"}}, "params.status: required, an integer 100..599"),
     ({"action": "fault", "target": "primary", "params": "status"}, "params: expected a JSON object"),
     ({"action": "clear", "target": "primary", "params": {"name": 3}}, "params: clear takes only an optional fault 'name'"),
     ({"action": "kill", "target": "primary", "params": {"signal": 9}}, "params: kill takes none"),
