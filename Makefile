@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 SCENARIOS := $(sort $(basename $(notdir $(wildcard scenarios/library/*.yaml))))
 
-.PHONY: help venv demo test test-deps test-fast bench ui regression report keys list validate clean $(SCENARIOS)
+.PHONY: help venv demo test lint test-deps test-fast bench ui regression report keys list validate clean $(SCENARIOS)
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -21,8 +21,12 @@ venv: $(STAMP)  ## create .venv and install requirements.txt
 demo: $(STAMP)  ## run the primary-killed scenario (about 1 minute) and print the report's path
 	$(PY) -m scenarios run primary-killed
 
-test: $(STAMP) test-deps  ## the whole test suite, end-to-end runs included
+test: $(STAMP) test-deps lint  ## lint, then the whole test suite, end-to-end runs included
 	$(PY) -m pytest
+
+lint: $(STAMP)  ## ruff (ruff.toml) and strict mypy on the sans-IO layers (mypy.ini)
+	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 # Debian packages some tests use (headless browser checks, blackholed origins). Installed when
 # missing and we are root; otherwise those tests skip and print why.

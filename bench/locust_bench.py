@@ -48,9 +48,9 @@ if str(ROOT) not in sys.path:
 
 from locustfiles.headless import locust_argv, locust_count, master_and_workers, master_args  # noqa: E402
 from locustfiles.request_log import event_row, format_row  # noqa: E402
+from scenarios.run.workers import free_port  # noqa: E402
 from scenarios.spec.loader import parse_scenario  # noqa: E402
 from scenarios.stack.local import Stack  # noqa: E402
-from scenarios.run.workers import free_port  # noqa: E402
 
 RUN_S = 7
 STEADY_S = (2.0, 5.5)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from contracts.cli import run_main
 from edge.app import serve
 from edge.cli import check_origin_mapping, parse_args
 from edge.config.cache_policy_file import load_policies
 from edge.config.loader import load_distribution
-from contracts.cli import run_main
 from edge.errors import UsageError
-from edge.security.features import EdgeSecurity
 from edge.pop.pop import DEFAULT_POP
+from edge.security.features import EdgeSecurity
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from contracts.address import parse_address
 from contracts.cli import OneLineParser
-from edge.errors import UsageError
 from edge.config.model import Distribution
+from edge.errors import UsageError
 from edge.security.features import SecurityOptions
 from edge.security.features import add_arguments as add_security_arguments
 from edge.security.features import options_from as security_options
+
 
 @dataclass(frozen=True)
 class Options:

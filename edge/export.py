@@ -21,8 +21,6 @@ The pure part is :func:`export_config`; :func:`main` reads and writes the files.
 from __future__ import annotations
 
 import argparse
-
-from contracts.cli import OneLineParser, run_main
 import copy
 import ipaddress
 import json
@@ -33,8 +31,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from contracts.cli import OneLineParser, run_main
 from edge.config.loader import load_distribution
-from edge.errors import EdgeError, UsageError
+from edge.errors import UsageError
 
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 PORT_FIELD = {"http-only": "HTTPPort", "https-only": "HTTPSPort"}

@@ -20,7 +20,6 @@ rows to the master, which writes the one ``requests.csv`` (:mod:`locustfiles.rel
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -29,6 +28,7 @@ from typing import Any
 
 from locust import events
 from locust.runners import WorkerRunner
+
 from contracts.ready import write_ready
 
 try:

@@ -15,8 +15,9 @@ from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
 from contracts.requests_csv import HIT_WORDS as HITS
-from contracts.requests_csv import ORIGIN, OK, STATUS, TS, X_CACHE
+from contracts.requests_csv import OK, ORIGIN, TS, X_CACHE
 
 WINDOW_S = 10.0
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import gevent
+
 from contracts.requests_csv import COLUMNS
 
 FLUSH_INTERVAL_S = 0.5

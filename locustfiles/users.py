@@ -20,9 +20,9 @@ from gevent.pool import Group
 from locust import constant_throughput, task
 from locust.contrib.fasthttp import FastHttpUser
 
-from locustfiles.catalogue import catalogue
 from contracts.defaults import PROBE_INTERVAL_MS as DEFAULT_PROBE_INTERVAL_MS
 from contracts.defaults import VIEWER_MAX_RPS  # per user: a bound on load, not a target
+from locustfiles.catalogue import catalogue
 
 DEFAULT_CATALOGUE_SIZE = 200
 

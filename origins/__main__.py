@@ -10,8 +10,8 @@ monkey.patch_all()
 import sys  # noqa: E402
 
 from contracts.cli import run_main  # noqa: E402
-from origins.run import serve  # noqa: E402
 from origins.cli import parse_args  # noqa: E402
+from origins.run import serve  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

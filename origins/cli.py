@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import re
 from dataclasses import dataclass
-from typing import NoReturn, Sequence
+from typing import Sequence
 
 from contracts.address import is_loopback, parse_address
 from contracts.cli import OneLineParser
 from origins.errors import UsageError
-from origins.security.cli import SecurityConfig, add_arguments as add_security_arguments
+from origins.security.cli import SecurityConfig
+from origins.security.cli import add_arguments as add_security_arguments
 from origins.security.cli import from_args as security_from_args
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import sys
-from pathlib import Path
 
 import gevent
 from gevent.event import Event
 
-from origins.security.access_middleware import AccessMiddleware
-from origins.security.access_control import register_access_routes
+from contracts.address import format_address
+from contracts.ready import write_ready
 from origins.chaos import ChaosMiddleware
 from origins.cli import OriginConfig
 from origins.control_app import create_control_app
 from origins.data_app import create_data_app
+from origins.errors import UsageError
+from origins.security.access_control import register_access_routes
+from origins.security.access_middleware import AccessMiddleware
 from origins.server import DataListener, control_server
 from origins.stats import Stats
 from origins.store import FaultStore
-from contracts.address import format_address
-from contracts.ready import write_ready
-from origins.errors import UsageError
 
 
 def serve(config: OriginConfig) -> int:

@@ -11,8 +11,8 @@ folder that is not what the command needs (one line on stderr, no traceback).
 from __future__ import annotations
 
 import argparse
-from functools import partial
 import sys
+from functools import partial
 from pathlib import Path
 
 from contracts.cli import OneLineParser, run_main

@@ -6,16 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from reports.read import edgelog
-from reports.metrics import failover
-from reports.render import html
-from reports.metrics import overall as metrics
-from reports.render import plots
-from reports.metrics import repeats
-from reports.read import security
-from reports.metrics import thresholds
 from reports.errors import ThresholdError
+from reports.metrics import failover, repeats, thresholds
+from reports.metrics import overall as metrics
+from reports.read import edgelog, security
 from reports.read.load import Run, read_run
+from reports.render import html, plots
 
 RUN_FILES = ("events.jsonl", "requests.csv", "requests.parquet")  # any one makes a run folder
 

@@ -12,13 +12,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from reports.render import compare_plots
 from reports.build import summarize
-from reports.render.htmlkit import e, fmt, images, page, table
-from reports.read.load import read_run
-from reports.metrics.overall import number
 from reports.metrics.repeats import FAULT_METRICS
 from reports.metrics.thresholds import resolve
+from reports.read.load import read_run
+from reports.render import compare_plots
+from reports.render.htmlkit import e, fmt, images, page, table
+from reports.values import number
 
 RUN_ROWS = ("duration_s", "requests", "requests_per_s", "errors", "error_ratio", "hit_ratio",
             "latency_ms.p50", "latency_ms.p90", "latency_ms.p95", "latency_ms.p99", "latency_ms.max",

@@ -18,10 +18,11 @@ from typing import Any
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
-from reports.render.chartkit import PALETTE, legend_right, new_figure, no_data, save
 from reports.errors import RunFolderError
 from reports.metrics.repeats import KEY_METRICS
+from reports.render.chartkit import PALETTE, legend_right, new_figure, no_data, save
 from reports.render.htmlkit import e, fmt_in, images, page, table
+
 
 @dataclass(frozen=True)
 class Point:

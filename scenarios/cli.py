@@ -10,19 +10,20 @@ Bad input is one line on stderr and exit code 2; no traceback.
 from __future__ import annotations
 
 import argparse
-from functools import partial
 import sys
+from functools import partial
 from pathlib import Path
 
-from scenarios.spec import steps as st
-from scenarios.stack.blackhole import remove_stale, unavailable_reason
-from scenarios.spec.durations import parse_duration
 from contracts.cli import OneLineParser, run_main
-from scenarios.errors import ScenarioInputError
-from scenarios.spec.loader import description, display_name, load_scenario, shipped_scenarios
 from scenarios.batch import regression
+from scenarios.errors import ScenarioError, ScenarioInputError
 from scenarios.remote.safety import add_arguments as add_safety_arguments
 from scenarios.run.workers import with_workers
+from scenarios.spec import steps as st
+from scenarios.spec.durations import parse_duration
+from scenarios.spec.loader import description, display_name, load_scenario, shipped_scenarios
+from scenarios.stack.blackhole import remove_stale, unavailable_reason
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(error_type=ScenarioInputError, prog="python -m scenarios", description="Run the harness's chaos scenarios.")

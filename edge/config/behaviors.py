@@ -6,8 +6,8 @@ Part of :mod:`edge.config.loader`; validation errors name the JSON path like the
 from __future__ import annotations
 
 from edge.config.jsonpath import Node
-from edge.core.matching import compile_path_pattern
 from edge.config.model import WRITE_METHODS, CacheBehavior, OriginGroup
+from edge.config.path_pattern import compile_path_pattern
 from edge.config.policies import CachePolicy, legacy_policy, managed_policy
 
 METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"})

@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from edge.errors import ConfigError
 from edge.config.jsonpath import Node
 from edge.config.policies import CachePolicy
+from edge.errors import ConfigError
 
 MAX_NAMES = 10
 _LIST_BEHAVIOURS = ("none", "whitelist", "allExcept", "all")

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from edge.config.behaviors import parse_behavior
-from edge.errors import ConfigError
 from edge.config.jsonpath import Node
 from edge.config.model import (
     FAILOVER_STATUS_CODES,
@@ -25,6 +24,7 @@ from edge.config.model import (
     OriginTimeouts,
 )
 from edge.config.policies import CachePolicy
+from edge.errors import ConfigError
 
 ERROR_PAGE_CODES = frozenset({400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504})
 READ_TIMEOUT_MAX = 120

@@ -15,8 +15,8 @@ import gzip
 
 import brotli
 
-from edge.core.outcome import Outcome, header_size
 from edge.config.policies import CachePolicy
+from edge.core.outcome import Outcome, header_size
 
 MIN_BYTES, MAX_BYTES = 1000, 10_000_000
 COMPRESSIBLE = frozenset({

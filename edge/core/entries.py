@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from edge.config.policies import CachePolicy
 from edge.core.cache import CacheEntry
 from edge.core.outcome import Outcome, header_size
-from edge.config.policies import CachePolicy
 from edge.core.staleness import stale_windows
 from edge.core.ttl import object_ttl
 from edge.core.viewer_http import head_block

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from edge.core.cache import CacheEntry
-from edge.core.responses import error_page
 from edge.core.fetcher import FetchResult
+from edge.core.responses import error_page
 
 GENERATED_HEADERS = (("Server", "CloudFront"), ("Content-Type", "text/html"))
 

@@ -178,7 +178,7 @@ def parse_chunked(buffer: bytes | bytearray) -> tuple[bytes, int] | None:
 
     Returns (body, bytes consumed), or None when more bytes are needed.
     """
-    pos, out = 0, []
+    pos, out = 0, list[bytes]()
     size_total = 0
     while True:
         eol = buffer.find(b"\r\n", pos)

@@ -20,21 +20,21 @@ import asyncio
 import time
 from dataclasses import replace
 
+from edge.config.model import CacheBehavior, Distribution
 from edge.core.cache import Cache, CacheEntry
 from edge.core.cachekey import CacheKey, cache_key
 from edge.core.compression import compressed, encoding_for
 from edge.core.entries import make_entry, refreshed
 from edge.core.failover import viewer_error
+from edge.core.fetcher import Fetcher, FetchResult
 from edge.core.forwarding import origin_query
 from edge.core.matching import match_behavior
-from edge.config.model import CacheBehavior, Distribution
 from edge.core.outcome import Outcome, from_entry, generated
-from edge.pop.tier import RegionalTier
 from edge.core.staleness import collapsible, revalidation_headers, stale_on_error
-from edge.pop.stats import Stats
 from edge.core.ttl import storage_ttl
-from edge.core.fetcher import Fetcher, FetchResult
 from edge.core.viewer_http import ViewerRequest
+from edge.pop.stats import Stats
+from edge.pop.tier import RegionalTier
 
 
 class Filler:

@@ -17,22 +17,22 @@ from collections.abc import Callable
 from dataclasses import replace
 from email.utils import parsedate_to_datetime
 
-from edge.pop.accesslog import AccessLog, AccessRecord
+from edge.config.model import Distribution
 from edge.core.cache import Cache, CacheEntry
 from edge.core.cachekey import cache_key
-from edge.pop.fill import Filler
+from edge.core.fetcher import Fetcher
 from edge.core.limits import request_refusal
 from edge.core.matching import match_behavior
-from edge.config.model import Distribution
 from edge.core.outcome import Outcome, from_entry, generated
-from edge.pop.tier import RegionalTier
 from edge.core.ranges import ranged
 from edge.core.responses import new_request_id, via_value
-from edge.security.features import EdgeSecurity
 from edge.core.staleness import serve_while_revalidating
-from edge.pop.stats import Stats
-from edge.core.fetcher import Fetcher
 from edge.core.viewer_http import ViewerRequest, head_block
+from edge.pop.accesslog import AccessLog, AccessRecord
+from edge.pop.fill import Filler
+from edge.pop.stats import Stats
+from edge.pop.tier import RegionalTier
+from edge.security.features import EdgeSecurity
 
 DEFAULT_POP = "EMU50-C1"
 _WORDS = ("Hit", "RefreshHit", "Miss", "Error")

@@ -22,13 +22,13 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
+from edge.config.model import CacheBehavior, Distribution
+from edge.core.outcome import Outcome, generated
+from edge.core.viewer_http import ViewerRequest
 from edge.errors import UsageError
 from edge.security.fle import FLE_METHODS, decide, fields_to_encrypt, rewrite_body
 from edge.security.fle_config import FleSetup, load_fle
-from edge.config.model import CacheBehavior, Distribution
 from edge.security.oac import OriginSigner, load_credentials, load_oac, signing_plan
-from edge.core.outcome import Outcome, generated
-from edge.core.viewer_http import ViewerRequest
 
 
 @dataclass(frozen=True)

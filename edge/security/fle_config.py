@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge.errors import ConfigError
 from edge.config.jsonpath import Node
+from edge.errors import ConfigError
 
 MAX_PATTERNS = 10
 MAX_QUERY_ARG_PROFILES = 5

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from edge.errors import ConfigError, UsageError
 from edge.config.jsonpath import Node
 from edge.config.model import Distribution
+from edge.errors import ConfigError, UsageError
 
 SIGNING_BEHAVIORS = ("always", "never", "no-override")
 ORIGIN_TYPES = ("s3", "mediastore", "mediapackagev2", "lambda")

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 
 import aiohttp
 
-from edge.core.fetcher import FetchResult, OriginResponse
+from edge.config.model import CacheBehavior, Origin, Target
 from edge.core.failover import (
     CONNECT_REFUSED,
     CONNECT_TIMEOUT,
@@ -32,8 +32,8 @@ from edge.core.failover import (
     retryable,
     should_fail_over,
 )
+from edge.core.fetcher import FetchResult, OriginResponse
 from edge.core.forwarding import origin_request_headers, viewer_response_headers
-from edge.config.model import CacheBehavior, Origin, Target
 
 HeaderHook = Callable[[str, str, str, dict[str, str], "bytes | None"], dict[str, str]]
 

@@ -17,7 +17,6 @@ from collections.abc import Callable
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from edge.pop.pop import Pop
 from edge.core.viewer_http import (
     MAX_BUFFERED_HEAD,
     RequestError,
@@ -25,6 +24,7 @@ from edge.core.viewer_http import (
     parse_chunked,
     parse_head,
 )
+from edge.pop.pop import Pop
 
 HEAD_TIMEOUT_S = 20.0
 IDLE_TIMEOUT_S = 60.0

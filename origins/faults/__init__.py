@@ -16,5 +16,5 @@ from origins.faults.status import Flap, Status
 __all__ = [
     "REGISTRY", "ActiveFault", "Bandwidth", "Context", "Effect", "Fault", "Flap", "Hang",
     "Latency", "Plan", "Refuse", "Reset", "SlowHeaders", "Status", "Truncate",
-    "parse_fault", "plan_request",
+    "parse_fault", "plan_request", "required_attributes",
 ]

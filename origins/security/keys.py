@@ -16,15 +16,13 @@ so that the committed field-level-encryption profiles can name it.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import secrets
 import string
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import Sequence
 
 from contracts.cli import OneLineParser, run_main
 from origins.errors import UsageError

@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reports.metrics.overall import probe_interval_s
 from reports.read.load import FaultWindow
-from reports.metrics.overall import number, probe_interval_s
+from reports.values import number
 
 
 def _successful_misses(frame: pd.DataFrame) -> pd.DataFrame:

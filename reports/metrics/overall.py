@@ -12,20 +12,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reports.read.load import FaultWindow
 from contracts.requests_csv import HIT_WORDS
+from reports.read.load import FaultWindow
+from reports.values import number
 
 PERCENTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}
 HIT_RESULTS = HIT_WORDS
 _SLICED = ("t", "latency_ms", "ok", "x_cache", "origin", "user")  # what totals() and the splits read
-
-
-def number(value: Any, digits: int = 6) -> float | None:
-    """A float rounded for JSON, or None for missing/NaN/infinite values."""
-    if value is None:
-        return None
-    value = float(value)
-    return None if not math.isfinite(value) else round(value, digits)
 
 
 def latency_stats(latency_ms: pd.Series) -> dict[str, float | None]:

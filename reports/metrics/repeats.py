@@ -14,7 +14,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from reports.metrics.overall import number
+from reports.values import number
 
 MARKER = "repeat-summary.json"
 RUN_METRICS = ("hit_ratio", "errors", "error_ratio", "latency_ms.p50", "latency_ms.p95", "latency_ms.p99")

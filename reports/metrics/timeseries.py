@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from contracts.requests_csv import HIT_WORDS
 
 NO_RESPONSE = "none"

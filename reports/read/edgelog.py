@@ -19,8 +19,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from reports.metrics.overall import number
 from contracts.requests_csv import HIT_WORDS
+from reports.values import number
 
 MISMATCH_RATIO = 0.02
 MISMATCH_SLACK = 3  # requests: tiny counts may differ by the few in flight

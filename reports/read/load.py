@@ -22,10 +22,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from contracts.requests_csv import COLUMNS as REQUEST_COLUMNS
 from reports.errors import RunFolderError
 from reports.read.settings import Settings, read_settings
 from reports.read.timeline import FaultWindow, fault_windows, first_ts, read_events, run_status
-from contracts.requests_csv import COLUMNS as REQUEST_COLUMNS
 
 __all__ = ["FaultWindow", "Run", "Settings", "read_requests", "read_run"]
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from reports.errors import RunFolderError
 from contracts.defaults import ERROR_GRACE_S, SUCCESS_RATIO
+from reports.errors import RunFolderError
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,20 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from reports.metrics import timeseries
-from reports.render.chartkit import (fault_label, headroom, label_rows, legend_right, log_axis,
-                              new_figure, no_data, origin_colours, per_second, save, scatter_outcomes)
 from reports.read.load import Run
+from reports.render.chartkit import (
+    fault_label,
+    headroom,
+    label_rows,
+    legend_right,
+    log_axis,
+    new_figure,
+    no_data,
+    origin_colours,
+    per_second,
+    save,
+    scatter_outcomes,
+)
 
 RUN_STYLES = (("A", "-", "#1f77b4", "#d62728"), ("B", "--", "#ff7f0e", "#9467bd"))
 

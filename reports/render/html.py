@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from reports.render import sections
-from reports.render.security_section import section as security_section
 from reports.render.definitions import DEFINITIONS
 from reports.render.htmlkit import e, fmt, images, page, verdict
+from reports.render.security_section import section as security_section
 
 
 def render(summary: dict[str, Any], plots: dict[str, Path], events: list[dict[str, Any]],

@@ -13,12 +13,23 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from reports.metrics import timeseries
-from reports.render.chartkit import (CACHE_COLOURS, legend_right, log_axis,
-                              new_figure, no_data, origin_colours, shade_faults, stacked,
-                              per_second, save, scatter_outcomes, time_axis)
-from reports.read.load import FaultWindow, Run
 from contracts.requests_csv import HIT_WORDS
+from reports.metrics import timeseries
+from reports.read.load import FaultWindow, Run
+from reports.render.chartkit import (
+    CACHE_COLOURS,
+    legend_right,
+    log_axis,
+    new_figure,
+    no_data,
+    origin_colours,
+    per_second,
+    save,
+    scatter_outcomes,
+    shade_faults,
+    stacked,
+    time_axis,
+)
 
 
 def _time_axis(axes: Axes, run: Run, ylabel: str) -> None:

@@ -22,8 +22,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from reports.render.htmlkit import e, fmt, fmt_in, page, table, verdict
 from reports.metrics.repeats import KEY_METRICS
+from reports.render.htmlkit import e, fmt, fmt_in, page, table, verdict
 
 
 def _case(suite: ET.Element, scenario: str, name: str, seconds: float,

@@ -21,15 +21,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from origins.client import ControlError, OriginControl
-from scenarios.stack import procs
+from scenarios.errors import ScenarioInputError, StackError
 from scenarios.remote import safety
 from scenarios.spec import steps as st
 from scenarios.spec.control_step import ACTION as CONTROL
-from scenarios.spec.urls import check_url
-from scenarios.stack.control import call as control_call
-from scenarios.errors import ScenarioInputError, StackError
 from scenarios.spec.model import Scenario, Step
 from scenarios.spec.remote_config import RemoteOrigin
+from scenarios.spec.urls import check_url
+from scenarios.stack import procs
+from scenarios.stack.control import call as control_call
 from scenarios.stack.local import Stack
 
 CONTROL_TIMEOUT_S = 5.0

@@ -26,13 +26,13 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, replace
 
+from contracts.defaults import VIEWER_MAX_RPS
 from reports.metrics.thresholds import parse_condition
-from scenarios.spec.durations import parse_duration
 from scenarios.errors import ScenarioInputError
+from scenarios.spec.durations import parse_duration
 from scenarios.spec.model import LoadProfile, Scenario
 from scenarios.spec.rules import AbortRule, WindowCheck
 from scenarios.spec.urls import is_loopback_host, url_host
-from contracts.defaults import VIEWER_MAX_RPS
 
 DEFAULT_MAX_RPS = 100.0
 HARD_MAX_RPS = 2000.0

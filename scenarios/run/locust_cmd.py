@@ -6,9 +6,9 @@ import json
 import os
 from pathlib import Path
 
-from scenarios.stack import procs
 from scenarios.spec.model import Scenario
 from scenarios.spec.stage_plan import ENV as STAGES_ENV
+from scenarios.stack import procs
 
 HARNESS = procs.REPO_ROOT / "locustfiles" / "harness.py"
 STAGES = procs.REPO_ROOT / "scenarios" / "run" / "locust_stages.py"

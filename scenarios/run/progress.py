@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
 from contracts.requests_csv import HIT_WORDS as _HITS
 from contracts.requests_csv import OK as _OK
 from contracts.requests_csv import X_CACHE as _X_CACHE
-
 
 
 @dataclass

@@ -19,17 +19,17 @@ from typing import Any, TextIO
 
 import yaml
 
-from scenarios.stack import procs
-from scenarios.spec import steps as st
 from scenarios.errors import RunInterrupted, ScenarioError
-from scenarios.run.signals import SignalGuard
+from scenarios.remote.origins import stack_for
 from scenarios.run.events import EventLog
 from scenarios.run.locust_cmd import locust_argv, locust_env
-from scenarios.spec.model import Scenario, Step
 from scenarios.run.progress import progress_line
 from scenarios.run.report import build_and_summarize
-from scenarios.remote.origins import stack_for
+from scenarios.run.signals import SignalGuard
 from scenarios.run.watch import Watch
+from scenarios.spec import steps as st
+from scenarios.spec.model import Scenario, Step
+from scenarios.stack import procs
 
 LOCUST_GRACE_S = 20.0        # Locust must be done this long after the planned duration
 LOCUST_READY_TIMEOUT_S = 30.0

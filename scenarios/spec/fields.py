@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from reports.metrics.thresholds import Condition, parse_condition
-from scenarios.spec.durations import parse_duration
 from scenarios.errors import ScenarioInputError
+from scenarios.spec.durations import parse_duration
 from scenarios.spec.yamlsrc import Path_, Source
 
 
@@ -41,7 +41,7 @@ class Checker:
         if isinstance(value, bool) or not ok_type or not lo <= value <= hi:
             kind = "a whole number" if integer else "a number"
             raise self.fail(path, f"must be {kind} within {lo:g}..{hi:g}, got {value!r}")
-        return value
+        return float(value) if not integer else int(value)
 
     def duration(self, value: Any, path: Path_, lo: float, hi: float) -> float:
         try:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from contracts.defaults import ERROR_GRACE_S
 from reports.metrics.thresholds import parse_expect
 from scenarios.errors import ScenarioInputError
 from scenarios.spec.fields import Checker
@@ -23,7 +24,6 @@ from scenarios.spec.parse_steps import parse_rollback, parse_step, replay
 from scenarios.spec.remote_config import parse_remote
 from scenarios.spec.stack_args import parse_stack_args
 from scenarios.spec.yamlsrc import load_source
-from contracts.defaults import ERROR_GRACE_S
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 SCENARIO_DIR = PACKAGE_DIR / "library"

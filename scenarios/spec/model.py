@@ -12,11 +12,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scenarios.spec.durations import StepTime
+from contracts.defaults import ERROR_GRACE_S, PROBE_INTERVAL_MS
 from scenarios.errors import ScenarioInputError
+from scenarios.spec.durations import StepTime
 from scenarios.spec.rules import AbortRule, SteadyState
 from scenarios.spec.stack_args import StackArgs
-from contracts.defaults import ERROR_GRACE_S, PROBE_INTERVAL_MS
 
 if TYPE_CHECKING:
     from scenarios.spec.remote_config import RemoteSetup

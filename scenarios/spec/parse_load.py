@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.defaults import PROBE_INTERVAL_MS, SUCCESS_RATIO
 from scenarios.spec.fields import Checker
 from scenarios.spec.model import MAX_DURATION_S, MAX_USERS, LoadProfile, Stage
 from scenarios.spec.rules import AbortRule, SteadyState, WindowCheck
 from scenarios.spec.window import WINDOW_METRICS
-from contracts.defaults import PROBE_INTERVAL_MS, SUCCESS_RATIO
 
 LOAD_KEYS = ("users", "spawn_rate", "duration", "probe_interval", "catalogue_size", "stages")
 STAGE_KEYS = ("users", "spawn_rate", "duration")
@@ -54,7 +54,7 @@ def parse_load(raw: Any, check: Checker) -> LoadProfile:
     probe_s = check.duration(load.get("probe_interval", f"{PROBE_INTERVAL_MS}ms"), ("load", "probe_interval"), 0.01, 60)
     catalogue = int(check.number(load.get("catalogue_size", 200), ("load", "catalogue_size"),
                                  1, 1_000_000, integer=True))
-    common = {"probe_interval_ms": int(round(probe_s * 1000)), "catalogue_size": catalogue}
+    probe_interval_ms = int(round(probe_s * 1000))
     if "stages" in load:
         for key in ("users", "spawn_rate", "duration"):
             if key in load:
@@ -62,11 +62,12 @@ def parse_load(raw: Any, check: Checker) -> LoadProfile:
         stages = _stages(load["stages"], check)
         return LoadProfile(users=max(s.users for s in stages), spawn_rate=stages[0].spawn_rate,
                            duration_s=round(sum(s.duration_s for s in stages), 3), stages=stages,
-                           **common)
+                           probe_interval_ms=probe_interval_ms, catalogue_size=catalogue)
     users = int(check.number(load.get("users", 20), ("load", "users"), 1, MAX_USERS, integer=True))
     duration = check.duration(load.get("duration", "60s"), ("load", "duration"), 1, MAX_DURATION_S)
     spawn_rate = float(check.number(load.get("spawn_rate", users), ("load", "spawn_rate"), 0.1, 1000))
-    return LoadProfile(users=users, spawn_rate=spawn_rate, duration_s=duration, **common)
+    return LoadProfile(users=users, spawn_rate=spawn_rate, duration_s=duration,
+                       probe_interval_ms=probe_interval_ms, catalogue_size=catalogue)
 
 
 def _window_check(metric: Any, condition: Any, metric_path: tuple[Any, ...],

@@ -45,6 +45,7 @@ def parse_action(item: dict[str, Any], path: Path_, origins: tuple[str, ...], ch
     action = actions[0]
     value = item[action]
     params: dict[str, Any] = {}
+    target: Any  # as written in the file until it is checked against the origins below
     if action == "control":  # an API call on an origin or the edge (scenarios/spec/control_step.py)
         target, params = parse_control(value, (*path, action), (*origins, st.EDGE_TARGET), check)
         return Step(at=at, at_s=0.0, action=action, target=target, params=params, index=index)

@@ -23,8 +23,8 @@ from typing import Any
 
 from scenarios.errors import ScenarioInputError
 from scenarios.spec.fields import Checker
-from scenarios.spec.urls import check_url, is_loopback_host, url_host
 from scenarios.spec.steps import EDGE_TARGET
+from scenarios.spec.urls import check_url, is_loopback_host, url_host
 
 ORIGIN_KEYS = ("control", "token_env")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -133,7 +133,8 @@ def _refuse_local_rest(top: dict[str, Any], check: Checker) -> None:
             if action in LOCAL_ONLY:
                 raise check.fail(("rollback", i, action),
                                  f"refused with remote origins: {action} {LOCAL_ONLY[action]}")
-    stack = top.get("stack") if isinstance(top.get("stack"), dict) else {}
+    raw_stack = top.get("stack")
+    stack: dict[str, Any] = raw_stack if isinstance(raw_stack, dict) else {}
     for key in ("keys", "origins", "edge"):
         if stack.get(key):
             raise check.fail(("stack", key), "starts or configures local processes; with remote "

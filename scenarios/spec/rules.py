@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from contracts.defaults import SUCCESS_RATIO
 from reports.metrics.thresholds import Condition
 from scenarios.spec.window import SlidingWindow
-from contracts.defaults import SUCCESS_RATIO
 
 # Rows are logged when a request completes and flushed about once a second: the newest
 # second of a window is always incomplete, so every window ends this long before "now".

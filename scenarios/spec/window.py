@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
+
 from contracts.requests_csv import LATENCY_MS as _LATENCY
 from contracts.requests_csv import OK as _OK
 from contracts.requests_csv import TS as _TS

@@ -16,15 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from origins.client import ControlError, OriginControl
-from scenarios.stack import procs
-from scenarios.spec import steps as st
-from scenarios.stack.blackhole import BlackholeError, Blackholes
-from scenarios.spec.control_step import ACTION as CONTROL
-from scenarios.stack.control import call as control_call
 from scenarios.errors import StackError
-from scenarios.stack.invalidation import invalidate
+from scenarios.spec import steps as st
+from scenarios.spec.control_step import ACTION as CONTROL
 from scenarios.spec.model import Scenario, Step
 from scenarios.spec.stack_args import expand
+from scenarios.stack import procs
+from scenarios.stack.blackhole import BlackholeError, Blackholes
+from scenarios.stack.control import call as control_call
+from scenarios.stack.invalidation import invalidate
 from scenarios.stack.keys import make_keys
 
 RESTART_TIMEOUT_S = 10.0  # a port still held by the dying process is retried this long

@@ -19,7 +19,6 @@ import os
 import secrets
 import signal
 import socket
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,18 +27,18 @@ from typing import Any
 import requests
 import yaml
 
-from origins.client import OriginControl
-from scenarios.stack import procs
 from contracts.cli import OneLineParser, run_main
+from origins.client import OriginControl
 from scenarios.errors import RunInterrupted, ScenarioError, ScenarioInputError
 from scenarios.run.events import EventLog
+from scenarios.run.report import build_and_summarize
+from scenarios.run.workers import check_workers, locust_worker_args, parse_master_bind
 from scenarios.spec.loader import parse_scenario
 from scenarios.spec.model import Scenario
-from scenarios.run.report import build_and_summarize
+from scenarios.stack import procs
 from scenarios.stack.local import Stack
 from scenarios.ui.api import PanelApi
 from scenarios.ui.session import PanelSession
-from scenarios.run.workers import check_workers, locust_worker_args, parse_master_bind
 
 HARNESS = procs.REPO_ROOT / "locustfiles" / "harness.py"
 TOKEN_ENV = "HARNESS_CHAOS_TOKEN"  # read by locustfiles.panel_client

@@ -26,11 +26,11 @@ import yaml
 
 from origins.errors import FaultSpecError
 from origins.faults import parse_fault, required_attributes
+from scenarios.errors import ScenarioError
+from scenarios.run.events import EventLog
 from scenarios.spec import steps as st
 from scenarios.spec.durations import StepTime
-from scenarios.run.events import EventLog
 from scenarios.spec.model import Step
-from scenarios.errors import ScenarioError
 
 FAULTED = "faulted"
 EDGE_LOG_FLUSH_S = 1.5  # the edge flushes its access log every second

@@ -18,12 +18,12 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from edge.pop.accesslog import AccessLog, parse_line
-from edge.wire.admin import admin_app
 from edge.app import build_pops
 from edge.cli import Options
 from edge.config.loader import parse_distribution
+from edge.pop.accesslog import AccessLog, parse_line
 from edge.pop.pops import Pops
+from edge.wire.admin import admin_app
 from edge.wire.origin_client import OriginClient
 from edge.wire.viewer_protocol import ViewerProtocol, sweep_forever
 

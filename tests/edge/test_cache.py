@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from multidict import CIMultiDict
 
+from edge.config.policies import MANAGED_BY_NAME, legacy_policy
 from edge.core.cache import Cache, CacheEntry
 from edge.core.cachekey import cache_key, normalized_accept_encoding
-from edge.config.policies import MANAGED_BY_NAME, legacy_policy
 
 OPTIMIZED = MANAGED_BY_NAME["CachingOptimized"]
 NO_AE = MANAGED_BY_NAME["CachingOptimizedForUncompressedObjects"]

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from edge.config.cache_policy_file import load_cache_policy, load_policies
-from edge.core.cachekey import cache_key
 from edge.config.loader import parse_distribution
+from edge.core.cachekey import cache_key
 from edge.errors import ConfigError
 from tests.edge import configs
 

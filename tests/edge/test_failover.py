@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from edge.config.model import FailoverCriteria
 from edge.core.failover import (
     CONNECT_REFUSED,
     CONNECT_TIMEOUT,
@@ -16,7 +17,6 @@ from edge.core.failover import (
     should_fail_over,
     viewer_error,
 )
-from edge.config.model import FailoverCriteria
 
 FULL = FailoverCriteria(frozenset({500, 502, 503, 504}))
 NO_503 = FailoverCriteria(frozenset({500, 502, 504}))

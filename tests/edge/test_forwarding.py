@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from edge.config.loader import parse_distribution
+from edge.config.model import CacheBehavior
+from edge.config.policies import MANAGED_BY_NAME, legacy_policy
 from edge.core.forwarding import (
     ALL_VIEWER,
     origin_query,
     origin_request_headers,
     viewer_response_headers,
 )
-from edge.config.model import CacheBehavior
-from edge.config.policies import MANAGED_BY_NAME, legacy_policy
 from tests.edge import configs
 
 DIST = parse_distribution(configs.distribution(primary_headers={"X-Origin-Verify": "s3"}))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from edge.config.loader import parse_distribution
-from edge.core.matching import compile_path_pattern, match_behavior
+from edge.config.path_pattern import compile_path_pattern
+from edge.core.matching import match_behavior
 from tests.edge import configs
 
 

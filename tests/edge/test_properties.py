@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge.config.loader import parse_distribution
-from edge.errors import ConfigError
-from edge.core.matching import compile_path_pattern
+from edge.config.path_pattern import compile_path_pattern
 from edge.config.policies import CachePolicy
 from edge.core.ttl import object_ttl
+from edge.errors import ConfigError
 from tests.edge import configs
 
 BASE = configs.distribution(envelope=False)

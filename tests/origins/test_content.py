@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from origins.content import (
-    DEFAULT_SIZE, LAST_MODIFIED_EPOCH, MAX_SIZE, ContentError, http_date, make_object, not_modified, size_for,
+    DEFAULT_SIZE,
+    LAST_MODIFIED_EPOCH,
+    MAX_SIZE,
+    ContentError,
+    http_date,
+    make_object,
+    not_modified,
+    size_for,
 )
 
 

@@ -12,9 +12,9 @@ import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 
-from edge.export import export_config, main, parse_origin_domain
 from edge.config.loader import load_distribution
 from edge.errors import EdgeError, UsageError
+from edge.export import export_config, main, parse_origin_domain
 
 REPO = Path(__file__).resolve().parents[2]
 DISTRIBUTIONS = sorted((REPO / "distributions").glob("*.json"))

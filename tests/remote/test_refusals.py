@@ -150,8 +150,8 @@ def test_an_accepted_real_plan_is_printed_and_guarded(tmp_path: Path) -> None:
     import argparse
     import io
 
-    from scenarios.spec.loader import parse_scenario
     from scenarios.remote.origins import prepare_run
+    from scenarios.spec.loader import parse_scenario
 
     scenario = parse_scenario(scenario_text(None, {}, users=5, duration="2m"), "t.yaml")
     args = argparse.Namespace(target=REAL, real_target=True, max_rps=80.0, max_duration=300.0)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import ast
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from contracts import defaults
+from scenarios.errors import ScenarioInputError
 from scenarios.remote import safety
 from scenarios.spec import urls
-from scenarios.errors import ScenarioInputError
 from scenarios.spec.loader import parse_scenario
 from scenarios.spec.model import LoadProfile, Stage
 from scenarios.spec.window import SlidingWindow, parse_row

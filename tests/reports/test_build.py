@@ -16,9 +16,9 @@ import pytest
 
 from reports.__main__ import main
 from reports.build import build_report, summarize
-from reports.render.definitions import DEFINITIONS
 from reports.read.edgelog import cross_check
 from reports.read.load import read_run
+from reports.render.definitions import DEFINITIONS
 from tests.reports import synth
 
 ROOT = Path(__file__).resolve().parents[2]

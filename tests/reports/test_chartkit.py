@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reports.render.chartkit import label_rows
 from reports.read.timeline import FaultWindow
+from reports.render.chartkit import label_rows
 
 
 def _fault(fault_id: int, t0: float) -> FaultWindow:

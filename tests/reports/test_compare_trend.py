@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from reports import trend
-from reports.metrics import repeats
 from reports.__main__ import main
 from reports.compare import metric_rows
+from reports.metrics import repeats
 from tests.reports import synth
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from reports.build import summarize
 from reports.metrics import failover
 from reports.metrics import overall as metrics
-from reports.build import summarize
 from reports.read.load import FaultWindow, read_run
 from tests.reports import synth
 

@@ -15,8 +15,8 @@ from reports.build import summarize
 from reports.read.load import read_run
 from reports.render.regression_out import index_html, junit_xml
 from reports.trend import find_regressions
-from scenarios.spec.loader import load_scenario, parse_scenario
 from scenarios.batch.regression import cases, short_version
+from scenarios.spec.loader import load_scenario, parse_scenario
 from tests.reports import synth
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.stack import procs
 from scenarios.spec.loader import load_scenario, shipped_scenarios
+from scenarios.stack import procs
 
 
 def used_distributions() -> list[tuple[Path, tuple[str, ...]]]:

@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from scenarios.spec.durations import StepTime, parse_duration, parse_step_time
 from scenarios.errors import ScenarioInputError
+from scenarios.spec.durations import StepTime, parse_duration, parse_step_time
 from scenarios.spec.loader import load_scenario, parse_scenario, shipped_scenarios
 
 GOOD = """\

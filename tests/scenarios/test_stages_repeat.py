@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from scenarios.stack.blackhole import rule_spec, stale_tags
+from scenarios.batch.repeat import distribution, judge, summary_lines
 from scenarios.run.locust_cmd import STAGES_ENV, locust_argv, locust_env
 from scenarios.spec.stage_plan import ENV, parse_stages, stage_at
-from scenarios.batch.repeat import distribution, judge, summary_lines
+from scenarios.stack.blackhole import rule_spec, stale_tags
 from tests.scenarios.test_model import FULL, parse
 
 

@@ -16,7 +16,7 @@ from edge.security.fle_config import FleProfile, load_fle
 from edge.security.fle_crypto import FieldEncryptor
 from origins.security.keys import PUBLIC_KEY_ID
 from tests.security.conftest import Keys, Origin
-from tests.security.fle_helpers import KEY_NAME, PROVIDER, sdk_decrypt, profile_doc
+from tests.security.fle_helpers import KEY_NAME, PROVIDER, profile_doc, sdk_decrypt
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 

@@ -54,7 +54,7 @@ class Session:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             out, _ = self.proc.communicate()
-            raise AssertionError(f"the launcher did not end within {timeout:g} s:\n{out[-3000:]}")
+            raise AssertionError(f"the launcher did not end within {timeout:g} s:\n{out[-3000:]}") from None
         return self.proc.returncode, out
 
 

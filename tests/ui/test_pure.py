@@ -7,8 +7,8 @@ import pytest
 from locustfiles.chaos_panel import describe_fault, table_rows
 from locustfiles.live_stats import LiveStats
 from locustfiles.request_log import COLUMNS
-from scenarios.ui.session import PanelError, parse_step_request
 from scenarios.run.workers import locust_worker_args, parse_master_bind
+from scenarios.ui.session import PanelError, parse_step_request
 
 ORIGINS = ("primary", "secondary")
 

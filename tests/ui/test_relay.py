@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from locustfiles.headless import locust_argv, locust_count, master_and_workers, master_args, read_rows
-from scenarios.stack import procs
 from scenarios.run.workers import free_port
+from scenarios.stack import procs
 from tests.stack_helpers import start_origin_process, stopped_cleanly_after
 
 REPO = Path(__file__).resolve().parents[2]
