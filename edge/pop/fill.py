@@ -1,17 +1,30 @@
 """Filling the cache: everything between a miss and the answer.
 
-* **Request collapsing.** The first miss for a key goes to the origin; later
-  misses for the same key wait for it and get its answer (``Hit``), unless the
-  answer opts out (MinTTL 0 and private/no-store/no-cache/max-age=0/s-maxage=0),
-  in which case each waiter asks the origin itself. ``collapse=False`` turns it off.
-* **Revalidation.** An expired object with validators is fetched conditionally;
-  304 refreshes it (``RefreshHit``).
-* **Stale on error.** An expired object stands in for an origin 5xx or failure
-  (see :mod:`edge.core.staleness`).
-* **Custom error responses.** An error with a ``ResponsePagePath`` gets that page
-  (fetched through the distribution and cached by its own behaviour) and the
-  configured ``ResponseCode``; the answer is cached by the error-caching rules of
-  the original code.
+Rules of the miss path (:meth:`Filler._fill`), tried in this order; the first that
+applies decides the answer:
+
+ 1. tier hit       the regional tier holds a fresh copy: ``Hit`` (``OriginShieldHit`` behind
+                   Origin Shield), copied into this POP; no origin request
+ 2. revalidated    an expired entry with validators was fetched conditionally and the origin
+                   said 304: ``RefreshHit``, the stored body with its freshness restarted
+ 3. stale on error an expired entry, and the origin answered 5xx or failed, inside the entry's
+                   stale window (stale-if-error, or ErrorCachingMinTTL by default): the stale
+                   entry (``Hit``), kept that much longer (:mod:`edge.core.staleness`)
+ 4. edge error     no origin answered at all (every attempt failed): CloudFront's 502/504 page
+                   (:func:`edge.core.failover.viewer_error`)
+ 5. origin answer  what the last origin tried said: ``Miss``, or ``Error`` for >= 400;
+                   compressed when the behaviour and the viewer allow
+ 6. custom page    an error status with a CustomErrorResponse page: that page (fetched through
+                   the distribution, cached by its own behaviour) with the ResponseCode
+
+Then storage, whatever won among 4-6: the TTL comes from the *origin's* status and headers
+(error caching for errors, :func:`edge.core.ttl.storage_ttl`), and the entry goes into this
+POP's cache and the tier's.
+
+Around all of it, **request collapsing**: the first miss for a key leads; later misses for
+the same key wait for its answer (``Hit``), unless the answer opts out (MinTTL 0 and
+private/no-store/no-cache/max-age=0/s-maxage=0), in which case each waiter asks the origin
+itself. A HEAD never leads (its answer has no body to share). ``collapse=False`` turns it off.
 """
 
 from __future__ import annotations
@@ -89,7 +102,7 @@ class Filler:
                     cache: Cache, request_id: str, stale: CacheEntry | None) -> Outcome:
         method = request.method
         tier = self.tier
-        if tier is not None and key is not None:
+        if tier is not None and key is not None:  # rule 1
             upper = tier.cache.lookup(key, time.time())
             if upper is not None:
                 cache.store(key, upper)
@@ -104,7 +117,7 @@ class Filler:
         response = fetch.response
         policy = behavior.policy
         if key is not None and stale is not None:
-            if response is not None and response.status == 304 and conditional:
+            if response is not None and response.status == 304 and conditional:  # rule 2
                 entry = refreshed(stale, response.headers, policy, now)
                 cache.store(key, entry)
                 if tier is not None:
@@ -113,17 +126,17 @@ class Filler:
             status = response.status if response is not None else None
             cer = self.distribution.custom_error_responses.get(
                 status if status is not None else viewer_error(fetch.failure or "reset")[0])
-            keep = stale_on_error(stale, now, status,
+            keep = stale_on_error(stale, now, status,  # rule 3
                                   cer.error_caching_min_ttl if cer else None)
             if keep is not None:
                 if keep > 0:
                     cache.store(key, replace(stale, ttl=now - stale.stored_at + keep))
                 return from_entry(stale, now, "Hit", fetch)
-        if response is None:
+        if response is None:  # rule 4
             status, detailed = viewer_error(fetch.failure or "reset")
             outcome = generated(status, detailed, request_id)
             outcome.fetch = fetch
-        else:
+        else:  # rule 5
             word = "Error" if response.status >= 400 else "Miss"
             outcome = Outcome(response.status, response.headers, response.body, word, word,
                               response.origin_id, fetch=fetch)
@@ -136,10 +149,10 @@ class Filler:
                     outcome = compressed(outcome, encoding)
         original = outcome.status
         cer = self.distribution.custom_error_responses.get(original) if original >= 400 else None
-        if cer is not None and cer.response_page_path:
+        if cer is not None and cer.response_page_path:  # rule 6
             outcome = await self._custom_page(request, outcome, cer.response_page_path,
                                               cer.response_code, cache, request_id)
-        if key is not None:
+        if key is not None:  # storage
             cache_control = response.cache_control if response is not None else None
             expires = response.expires if response is not None else None
             ttl = storage_ttl(policy, method, original, cache_control, expires, now,

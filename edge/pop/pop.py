@@ -1,12 +1,24 @@
-"""One emulated POP: asks the pure core what to do with a viewer request, renders the
-answer, logs it.
+"""One emulated POP: the request pipeline, from viewer request to logged answer.
 
-Per request: refuse what CloudFront refuses (:mod:`edge.core.limits`), match the
-cache behaviour, enforce AllowedMethods, look the cache key up; a fresh object is
-a hit, answered synchronously by :meth:`Pop.try_hit` (the hot path: no task, no
-await, pre-rendered headers); everything else goes through :class:`edge.pop.fill.Filler`
-(origin, revalidation, stale serving, collapsing, custom error pages). Every
-request ends with one access-log record and a stats increment.
+The pipeline, in the order a viewer request meets it (each stage may answer):
+
+ 1. refusal   what CloudFront refuses outright: a GET/HEAD with a body is 403
+              (:mod:`edge.core.limits`; malformed heads never get here: the codec answers 400/413)
+ 2. route     DefaultRootObject, then the cache behaviour by PathPattern and the cache key:
+              computed once per request, as a :class:`Route` (:meth:`Pop.route`)
+ 3. methods   AllowedMethods: 403 InvalidRequestMethod
+ 4. FLE       field-level encryption of POST/PUT form fields (:mod:`edge.security`): 400,
+              or the origin fetch with the fields encrypted (never cached)
+ 5. lookup    a fresh cached object is a Hit. For a request without a body this stage runs
+              first, synchronously, in :meth:`Pop.try_hit` (the hot path: no task, no await,
+              pre-rendered headers); a hit cannot be refused by stages 1-4, since a bodiless
+              request passes 1, a cached method is an allowed one, and FLE never caches
+ 6. stale     stale-while-revalidate: the expired object now, one refresh in the background
+ 7. fill      :class:`edge.pop.fill.Filler`: origin (and failover), revalidation,
+              stale-if-error, custom error pages, compression, storage
+
+Then a Range header is served from the whole object, the answer is rendered, delivered
+and logged (one access-log record and one stats increment per request, in every case).
 """
 
 from __future__ import annotations
@@ -14,12 +26,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 
-from edge.config.model import Distribution
+from edge.config.model import CacheBehavior, Distribution
 from edge.core.cache import Cache, CacheEntry
-from edge.core.cachekey import cache_key
+from edge.core.cachekey import CacheKey, cache_key
 from edge.core.fetcher import Fetcher
 from edge.core.limits import request_refusal
 from edge.core.matching import match_behavior
@@ -40,6 +52,17 @@ _CLOSE = b"Connection: close\r\n"
 _KEEP = b"Connection: keep-alive\r\n"  # HTTP/1.0 viewers need to be told
 # The end of the X-Amz-Cf-Id line and the Age line, for the first hour of an object's life.
 _AGE_LINES = [b"\r\nAge: %d\r\n" % n for n in range(3600)]
+
+
+@dataclass(slots=True)
+class Route:
+    """Stage 2's result: the behaviour, the path split from the query, and the cache key
+    (None when this method is not cached under this behaviour, or caching is disabled)."""
+
+    behavior: CacheBehavior
+    path: str
+    query: str
+    key: CacheKey | None
 
 
 class Pop:
@@ -72,25 +95,32 @@ class Pop:
         if raw == "/" or raw.startswith("/?"):
             request.raw_path = "/" + self._root + raw[1:]
 
-    # -- the hot path ------------------------------------------------------------------
-    def try_hit(self, request: ViewerRequest, started: float) -> bytes | None:
-        """The full response for a fresh cached object, or None when it needs more work."""
-        method = request.method
+    # -- stage 2, once per request -------------------------------------------------------
+    def route(self, request: ViewerRequest) -> Route:
+        """DefaultRootObject, the behaviour, the cache key."""
         if self._root:
             self._root_object(request)
-        if request.content_length or request.chunked:
-            return None
         path, _, query = request.raw_path.partition("?")
         behavior = match_behavior(self._behaviors, self._default, path)
-        if method not in behavior.cached_methods or method not in behavior.allowed_methods \
-                or behavior.policy.caching_disabled:
-            return None
+        method = request.method
+        key = None
+        if method in behavior.cached_methods and not behavior.policy.caching_disabled:
+            key = cache_key(behavior.policy, method, request.headers.get("Host", ""), path, query,
+                            request.headers)
+        return Route(behavior, path, query, key)
+
+    # -- the hot path: stage 5 first, for requests without a body --------------------------
+    def try_hit(self, request: ViewerRequest, started: float) -> bytes | Route:
+        """The full response for a fresh cached object, or the request's :class:`Route` when
+        it needs the whole pipeline (:meth:`respond`)."""
+        route = self.route(request)
+        if route.key is None or request.content_length or request.chunked \
+                or request.method not in route.behavior.allowed_methods:
+            return route
         now = time.time()
-        key = cache_key(behavior.policy, method, request.headers.get("Host", ""), path, query,
-                        request.headers)
-        entry = self.cache.lookup(key, now)
+        entry = self.cache.lookup(route.key, now)
         if entry is None or "Range" in request.headers:
-            return None
+            return route
         word = "Error" if entry.is_error else "Hit"
         request_id = new_request_id()
         if not entry.is_error and (entry.etag or entry.last_modified) and \
@@ -99,8 +129,9 @@ class Pop:
             entry = not_modified(entry)
         data = self._render_entry(entry, word, request_id, now, request)
         self.stats.count(word, word, entry.status, entry.origin_id)
-        self._log(request, entry.status, word, word, word, request_id, len(data), now,
-                  started, entry.content_type, len(entry.body), None)
+        self._log(request, status=entry.status, result=word, detailed=word, response_result=word,
+                  request_id=request_id, sc_bytes=len(data), now=now, started=started,
+                  content_type=entry.content_type, content_len=len(entry.body), outcome=None)
         return data
 
     def _render_entry(self, entry: CacheEntry, word: str, request_id: str, now: float,
@@ -116,11 +147,11 @@ class Pop:
 
     # -- everything else -----------------------------------------------------------------
     async def respond(self, request: ViewerRequest, started: float,
-                      deliver: Callable[[bytes], bool]) -> None:
+                      deliver: Callable[[bytes], bool], route: Route) -> None:
         """Answer ``request`` through ``deliver`` (False: the viewer is gone), then log it."""
         now = time.time()
         request_id = new_request_id()
-        outcome = await self._decide(request, request_id, now)
+        outcome = await self._decide(request, route, request_id, now)
         if outcome.status == 200 and request.method == "GET":
             range_header = request.headers.get("Range")
             if range_header is not None:
@@ -133,37 +164,35 @@ class Pop:
             # The viewer hung up while we waited on the origin: CloudFront logs status 000.
             response_result, status, result, detailed = result, 0, "Error", "ClientHungUpRequest"
         self.stats.count(result, detailed, status, outcome.origin_id)
-        self._log(request, status, result, detailed, response_result, request_id, len(data),
-                  time.time(), started, outcome.content_type, len(outcome.body), outcome)
+        self._log(request, status=status, result=result, detailed=detailed,
+                  response_result=response_result, request_id=request_id, sc_bytes=len(data),
+                  now=time.time(), started=started, content_type=outcome.content_type,
+                  content_len=len(outcome.body), outcome=outcome)
 
-    async def _decide(self, request: ViewerRequest, request_id: str, now: float) -> Outcome:
-        refusal = request_refusal(request)
+    async def _decide(self, request: ViewerRequest, route: Route, request_id: str,
+                      now: float) -> Outcome:
+        """Stages 1, 3, 4, 5, 6 and 7 of the pipeline (stage 2 is ``route``)."""
+        refusal = request_refusal(request)  # 1
         if refusal is not None:
             request.keep_alive = False  # as CloudFront: answer, then close
             return generated(refusal.status, refusal.detailed, request_id, refusal.reason)
-        path, _, query = request.raw_path.partition("?")
-        behavior = match_behavior(self._behaviors, self._default, path)
-        method = request.method
-        if method not in behavior.allowed_methods:
+        behavior, key = route.behavior, route.key
+        if request.method not in behavior.allowed_methods:  # 3
             return generated(403, "InvalidRequestMethod", request_id)
-        if self.security is not None and self.security.applies(behavior, method):
-            # Field-level encryption: a 400, or the origin fetch with the fields encrypted.
+        if self.security is not None and self.security.applies(behavior, request.method):  # 4
             return await self.security.with_fle(behavior, request, request_id, lambda: self.filler.miss(
                 request, behavior, None, self.cache, request_id, None))
-        key = None
-        if method in behavior.cached_methods and not behavior.policy.caching_disabled:
-            key = cache_key(behavior.policy, method, request.host, path, query, request.headers)
-        entry = self.cache.peek(key) if key is not None else None
+        entry = self.cache.peek(key) if key is not None else None  # 5
         if entry is not None and key is not None:
             if entry.fresh(now):
                 return from_entry(entry, now)
-            if serve_while_revalidating(entry, now):
+            if serve_while_revalidating(entry, now):  # 6
                 task = asyncio.ensure_future(
                     self.filler.miss(request, behavior, key, self.cache, request_id, entry))
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
                 return from_entry(entry, now, "Hit")
-        return await self.filler.miss(request, behavior, key, self.cache, request_id, entry)
+        return await self.filler.miss(request, behavior, key, self.cache, request_id, entry)  # 7
 
     def render(self, outcome: Outcome, request_id: str, request: ViewerRequest) -> bytes:
         """The response bytes of ``outcome`` for this viewer."""
@@ -186,11 +215,12 @@ class Pop:
         outcome = generated(status, detailed, request_id, f"{lead}: {reason}.")
         data = self.render(outcome, request_id, request)
         self.stats.count("Error", detailed, status, "")
-        self._log(request, status, "Error", detailed, "Error", request_id, len(data),
-                  time.time(), started, "text/html", len(outcome.body), outcome)
+        self._log(request, status=status, result="Error", detailed=detailed, response_result="Error",
+                  request_id=request_id, sc_bytes=len(data), now=time.time(), started=started,
+                  content_type="text/html", content_len=len(outcome.body), outcome=outcome)
         return data
 
-    def _log(self, request: ViewerRequest, status: int, result: str, detailed: str,
+    def _log(self, request: ViewerRequest, *, status: int, result: str, detailed: str,
              response_result: str, request_id: str, sc_bytes: int, now: float, started: float,
              content_type: str | None, content_len: int, outcome: Outcome | None) -> None:
         if not self.log.enabled:
@@ -201,18 +231,23 @@ class Pop:
         taken = time.monotonic() - started
         peer = request.peer
         host = headers.get("Host", "")
+        known = outcome is not None
         self.log.add(AccessRecord(
-            now, self.pop, sc_bytes, peer[0], request.method, host, path,
-            status, headers.get("Referer"), headers.get("User-Agent"), query,
-            headers.get("Cookie"), result, request_id, host, "http",
-            request.head_bytes + len(request.body), taken, headers.get("X-Forwarded-For"),
-            None, None, response_result, request.version,
-            outcome.fle_status if outcome is not None else None,
-            outcome.fle_encrypted_fields if outcome is not None else None, peer[1], taken, detailed,
-            content_type, content_len,
-            outcome.range[0] if outcome is not None and outcome.range else None,
-            outcome.range[1] if outcome is not None and outcome.range else None,
-            fetch.attempts_text if fetch else None, fetch.failover_reason if fetch else None,
+            ts=now, edge_location=self.pop, sc_bytes=sc_bytes, c_ip=peer[0], method=request.method,
+            host=host, uri_stem=path, status=status, referer=headers.get("Referer"),
+            user_agent=headers.get("User-Agent"), uri_query=query, cookie=headers.get("Cookie"),
+            result_type=result, request_id=request_id, host_header=host, protocol="http",
+            cs_bytes=request.head_bytes + len(request.body), time_taken=taken,
+            forwarded_for=headers.get("X-Forwarded-For"), ssl_protocol=None, ssl_cipher=None,
+            response_result_type=response_result, protocol_version=request.version,
+            fle_status=outcome.fle_status if known else None,
+            fle_encrypted_fields=outcome.fle_encrypted_fields if known else None,
+            c_port=peer[1], time_to_first_byte=taken, detailed_result_type=detailed,
+            content_type=content_type, content_len=content_len,
+            range_start=outcome.range[0] if known and outcome.range else None,
+            range_end=outcome.range[1] if known and outcome.range else None,
+            origin_attempts=fetch.attempts_text if fetch else None,
+            failover_reason=fetch.failover_reason if fetch else None,
         ))
 
 

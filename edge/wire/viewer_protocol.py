@@ -24,7 +24,7 @@ from edge.core.viewer_http import (
     parse_chunked,
     parse_head,
 )
-from edge.pop.pop import Pop
+from edge.pop.pop import Pop, Route
 
 HEAD_TIMEOUT_S = 20.0
 IDLE_TIMEOUT_S = 60.0
@@ -137,14 +137,14 @@ class ViewerProtocol(asyncio.Protocol):
             self._pending = None
             started, self._started = self._started, 0.0
             data = self.edge.try_hit(request, started)
-            if data is not None:
+            if isinstance(data, bytes):
                 transport.write(data)
                 if not request.keep_alive:
                     transport.close()
                     return
                 continue
             self._busy = True
-            self.task = asyncio.ensure_future(self._serve(request, started))
+            self.task = asyncio.ensure_future(self._serve(request, started, data))
         if transport is not None and not self._busy and not buffer:
             self._deadline = time.monotonic() + self._idle_timeout
 
@@ -189,9 +189,9 @@ class ViewerProtocol(asyncio.Protocol):
             return True
         return deliver
 
-    async def _serve(self, request: ViewerRequest, started: float) -> None:
+    async def _serve(self, request: ViewerRequest, started: float, route: Route) -> None:
         try:
-            await self.edge.respond(request, started, self._deliver(request))
+            await self.edge.respond(request, started, self._deliver(request), route)
         finally:
             self._busy = False
             self.task = None
