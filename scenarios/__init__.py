@@ -1,6 +1,6 @@
 """Chaos scenarios: what load to run, what to break when, and what must hold.
 
-A scenario file (``scenarios/NAME.yaml``) opens with a comment saying what it proves::
+A scenario file (``scenarios/library/NAME.yaml``) opens with a comment saying what it proves::
 
     # primary-killed: the primary origin dies (SIGKILL) under load and comes back.
     distribution: distributions/default.json      # DistributionConfig JSON; its origin Ids are started

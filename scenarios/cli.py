@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(error_type=ScenarioInputError, prog="python -m scenarios", description="Run the harness's chaos scenarios.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=partial(OneLineParser, error_type=ScenarioInputError))
     run = sub.add_parser("run", help="run a scenario and build its report")
-    run.add_argument("scenario", help="a name (scenarios/NAME.yaml) or a YAML file")
+    run.add_argument("scenario", help="a name (scenarios/library/NAME.yaml) or a YAML file")
     run.add_argument("--duration", help="override load.duration (e.g. 15, '90s', '2m')")
     run.add_argument("--users", type=int, help="override load.users")
     run.add_argument("--repeat", type=int, help="override repeat: run N times, report each metric's spread")

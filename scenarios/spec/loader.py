@@ -41,7 +41,7 @@ def shipped_scenarios() -> list[Path]:
 
 
 def find_scenario(name_or_file: str) -> Path:
-    """``NAME`` (``scenarios/NAME.yaml``) or a path to a YAML file."""
+    """``NAME`` (``scenarios/library/NAME.yaml``) or a path to a YAML file."""
     candidate = Path(name_or_file)
     if candidate.suffix in (".yaml", ".yml") or "/" in name_or_file:
         if candidate.is_file():
