@@ -26,13 +26,14 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, replace
 
+from contracts.address import is_loopback
 from contracts.defaults import VIEWER_MAX_RPS
 from reports.metrics.thresholds import parse_condition
 from scenarios.errors import ScenarioInputError
 from scenarios.spec.durations import parse_duration
 from scenarios.spec.model import LoadProfile, Scenario
 from scenarios.spec.rules import AbortRule, WindowCheck
-from scenarios.spec.urls import is_loopback_host, url_host
+from scenarios.spec.urls import url_host
 
 DEFAULT_MAX_RPS = 100.0
 HARD_MAX_RPS = 2000.0
@@ -102,7 +103,7 @@ def make_plan(scenario: Scenario, target: str, limits: Limits) -> Plan:
     remote = scenario.remote
     origins = tuple((o.origin_id, o.control) for o in remote.origins) if remote else ()
     hosts = [url_host(target), *(url_host(control) for _, control in origins)]
-    return Plan(target=target, real=not all(is_loopback_host(h) for h in hosts), origins=origins,
+    return Plan(target=target, real=not all(is_loopback(h) for h in hosts), origins=origins,
                 users=max((s.users for s in scenario.load.stages), default=scenario.load.users),
                 rate_rps=planned_rate(scenario.load), duration_s=scenario.load.duration_s,
                 repeat=scenario.repeat,
@@ -115,8 +116,8 @@ def refusal(plan: Plan, opted_in: bool, extra_locust_args: tuple[str, ...] = ())
         return None
     if not opted_in:
         off = url_host(plan.target)
-        if is_loopback_host(off):
-            off = next(url_host(c) for _, c in plan.origins if not is_loopback_host(url_host(c)))
+        if is_loopback(off):
+            off = next(url_host(c) for _, c in plan.origins if not is_loopback(url_host(c)))
         return (f"--target: {off} is not a loopback address; a real distribution is driven only "
                 f"with {OPT_IN_FLAG} (read the plan printed with it first)")
     if plan.rate_rps > plan.limits.max_rps:

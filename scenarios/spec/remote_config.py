@@ -21,10 +21,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from contracts.address import is_loopback
 from scenarios.errors import ScenarioInputError
 from scenarios.spec.fields import Checker
 from scenarios.spec.steps import EDGE_TARGET
-from scenarios.spec.urls import check_url, is_loopback_host, url_host
+from scenarios.spec.urls import check_url, url_host
 
 ORIGIN_KEYS = ("control", "token_env")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -107,7 +108,7 @@ def _origins(raw: Any, origin_ids: tuple[str, ...], check: Checker) -> tuple[Rem
         token_env = entry.get("token_env")
         if token_env is not None and not (isinstance(token_env, str) and _ENV_NAME.match(token_env)):
             raise check.fail((*path, "token_env"), f"must be an environment variable name, got {token_env!r}")
-        if token_env is None and not is_loopback_host(url_host(control)):
+        if token_env is None and not is_loopback(url_host(control)):
             raise check.fail(path, "a control URL off this machine needs 'token_env: VAR' "
                                    "(origins started with --token T; VAR holds T)")
         out.append(RemoteOrigin(str(origin_id), control, token_env))

@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
 
 from scenarios.errors import ScenarioInputError
-
-
-def is_loopback_host(host: str) -> bool:
-    """``localhost`` or a loopback IP literal (127.0.0.0/8, ::1); nothing is resolved."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_url(url: str, what: str) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from contracts import defaults
+from contracts.address import is_loopback
 from scenarios.errors import ScenarioInputError
 from scenarios.remote import safety
 from scenarios.spec import urls
@@ -47,7 +48,7 @@ def test_viewer_cap_matches_the_locustfile() -> None:
     ("localhost.example.com", False), ("127.0.0.1.nip.io", False),
 ])
 def test_only_loopback_literals_count_as_loopback(host: str, loopback: bool) -> None:
-    assert urls.is_loopback_host(host) is loopback
+    assert is_loopback(host) is loopback
 
 
 @pytest.mark.parametrize(("load", "rate"), [
