@@ -56,12 +56,10 @@ _AGE_LINES = [b"\r\nAge: %d\r\n" % n for n in range(3600)]
 
 @dataclass(slots=True)
 class Route:
-    """Stage 2's result: the behaviour, the path split from the query, and the cache key
-    (None when this method is not cached under this behaviour, or caching is disabled)."""
+    """Stage 2's result: the behaviour and the cache key (None when this method is not
+    cached under this behaviour, or caching is disabled)."""
 
     behavior: CacheBehavior
-    path: str
-    query: str
     key: CacheKey | None
 
 
@@ -107,7 +105,7 @@ class Pop:
         if method in behavior.cached_methods and not behavior.policy.caching_disabled:
             key = cache_key(behavior.policy, method, request.headers.get("Host", ""), path, query,
                             request.headers)
-        return Route(behavior, path, query, key)
+        return Route(behavior, key)
 
     # -- the hot path: stage 5 first, for requests without a body --------------------------
     def try_hit(self, request: ViewerRequest, started: float) -> bytes | Route:
