@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from contracts.events import undeclared
+
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
@@ -44,6 +46,8 @@ def check_clean_end(run_dir: Path, status: str) -> None:
     pids = events[-1]["params"]["pids"]
     assert len(pids) >= 4  # two origins, the edge, Locust
     assert not [pid for pid in pids if pid_alive(pid)]
+    # Every line is of a declared kind and carries only the params contracts/events.py declares.
+    assert [(e["kind"], undeclared(e)) for e in events if undeclared(e)] == []
 
 
 def during_fault_origins(run_dir: Path) -> tuple[float, float]:
