@@ -5,9 +5,14 @@ Rules of the viewer side (CloudFront's where it documents them):
 * the URL (request target) may be 8,192 bytes and the URL plus all headers 20,480;
   more is **413** and the connection is closed;
 * a request line that is not ``METHOD /target HTTP/1.x``, a header line without a
-  name and colon, folded headers, a bad ``Content-Length``, both ``Content-Length``
-  and ``Transfer-Encoding``, or a ``%`` not followed by two hex digits in the URL
-  is **400** and the connection is closed;
+  name and colon, folded headers, a control character in a header (a bare CR or LF,
+  NUL, ... : only HTAB is allowed, RFC 9110 5.5), a bad ``Content-Length``, both
+  ``Content-Length`` and ``Transfer-Encoding``, or a ``%`` not followed by two hex
+  digits in the URL is **400** and the connection is closed;
+* a chunked body is ``1*16HEXDIG [;ext] CRLF data CRLF`` ... ``0 CRLF trailers CRLF``:
+  a size that is not plain hex (a sign, ``0x``, ``_``, more than 16 digits), data not
+  followed by CRLF, or trailers over 8 KiB is **400**. Every input ends in a request,
+  an error or "need more bytes" after at most one pass over the buffer;
 * a GET or HEAD that carries a body is **403** (checked by the edge, see
   :func:`edge.core.limits.request_refusal`).
 
@@ -33,6 +38,11 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 
 # Control characters, spaces, or a '%' not followed by two hex digits.
 _BAD_TARGET = re.compile(r"[\x00-\x20\x7f]|%(?![0-9A-Fa-f]{2})")
+# In a header line: any control character but HTAB (a lone CR or LF included).
+_BAD_FIELD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
+MAX_CHUNK_LINE = 1024
+MAX_TRAILERS = 8192
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 
 
@@ -140,6 +150,8 @@ def _parse_head(head: bytes) -> ViewerRequest:
         # A name is a token: no whitespace (that also refuses obs-fold continuation lines).
         if not colon or not name or " " in name or "\t" in name:
             raise RequestError("malformed header line", status=400, detailed="InvalidRequestHeader")
+        if _BAD_FIELD.search(line):
+            raise RequestError("control character in a header", status=400, detailed="InvalidRequestHeader")
         raw_headers.append((name, value.strip()))
     headers = CIMultiDictProxy(CIMultiDict(raw_headers))
     connection = headers.get("Connection")
@@ -176,32 +188,39 @@ def _frame_body(request: ViewerRequest) -> None:
 def parse_chunked(buffer: bytes | bytearray) -> tuple[bytes, int] | None:
     """Decode a complete chunked body at the start of ``buffer``.
 
-    Returns (body, bytes consumed), or None when more bytes are needed.
+    Returns (body, bytes consumed), or None when more bytes are needed; raises
+    :class:`RequestError` (400/413) for anything else. ``pos`` only moves forward, by at
+    least the length of a chunk line each turn, so one call ends within one pass.
     """
     pos, out = 0, list[bytes]()
     size_total = 0
     while True:
-        eol = buffer.find(b"\r\n", pos)
+        eol = buffer.find(b"\r\n", pos, pos + MAX_CHUNK_LINE + 2)
         if eol < 0:
-            if len(buffer) - pos > 1024:
+            if len(buffer) - pos > MAX_CHUNK_LINE:
                 raise RequestError("malformed chunk size", status=400, detailed="InvalidRequest")
             return None
-        size_text = bytes(buffer[pos:eol]).split(b";")[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            raise RequestError("malformed chunk size", status=400, detailed="InvalidRequest") from None
+        size_text = bytes(buffer[pos:eol]).split(b";")[0].strip(b" \t")
+        if not _CHUNK_SIZE.fullmatch(size_text):
+            raise RequestError("malformed chunk size", status=400, detailed="InvalidRequest")
+        size = int(size_text, 16)
         size_total += size
         if size_total > MAX_BODY_BYTES:
             raise RequestError("request body too large", status=413, detailed="InvalidRequest")
         if size == 0:
-            end = buffer.find(b"\r\n\r\n", eol)  # trailers end with an empty line
+            # Trailers end with an empty line; the search starts at this line's CRLF so
+            # that "0\r\n\r\n" (no trailers) ends at once.
+            end = buffer.find(b"\r\n\r\n", eol, eol + MAX_TRAILERS + 4)
             if end < 0:
+                if len(buffer) - eol > MAX_TRAILERS:
+                    raise RequestError("chunked trailers too large", status=400, detailed="InvalidRequest")
                 return None
             return b"".join(out), end + 4
         start = eol + 2
         if len(buffer) < start + size + 2:
             return None
+        if buffer[start + size:start + size + 2] != b"\r\n":
+            raise RequestError("chunk data not followed by CRLF", status=400, detailed="InvalidRequest")
         out.append(bytes(buffer[start:start + size]))
         pos = start + size + 2
 

@@ -24,7 +24,9 @@ and logged (one access-log record and one stats increment per request, in every 
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
@@ -149,7 +151,12 @@ class Pop:
         """Answer ``request`` through ``deliver`` (False: the viewer is gone), then log it."""
         now = time.time()
         request_id = new_request_id()
-        outcome = await self._decide(request, route, request_id, now)
+        try:
+            outcome = await self._decide(request, route, request_id, now)
+        except Exception:  # a bug: stay loud on stderr, but the viewer gets an answer and a log line
+            traceback.print_exc(file=sys.stderr)
+            request.keep_alive = False
+            outcome = generated(500, "Error", request_id, "The emulator failed on this request.")
         if outcome.status == 200 and request.method == "GET":
             range_header = request.headers.get("Range")
             if range_header is not None:
