@@ -10,6 +10,7 @@ import socket
 from aiohttp import web
 
 from contracts.ready import write_ready
+from contracts.token import new_token
 from edge.cli import Options
 from edge.config.model import Distribution
 from edge.pop.accesslog import AccessLog
@@ -73,8 +74,9 @@ async def serve(distribution: Distribution, options: Options,
         viewer = await loop.create_server(lambda: ViewerProtocol(pops.next(), connections),
                                           sock=sock, backlog=1024)
         admin_address = None
+        token = options.token or new_token()  # always a token: given, or random for this process
         if options.admin is not None:
-            admin = web.AppRunner(admin_app(pops, options.token, security_routes(security)), access_log=None,
+            admin = web.AppRunner(admin_app(pops, token, security_routes(security)), access_log=None,
                                   handle_signals=False, shutdown_timeout=0.2)
             await admin.setup()
             admin_sock = _socket(options.admin)
@@ -83,6 +85,8 @@ async def serve(distribution: Distribution, options: Options,
         log.start()
         sweeper = loop.create_task(sweep_forever(connections))
         ready = {"pid": os.getpid(), "listen": _address(sock), "admin": admin_address}
+        if admin_address is not None:
+            ready["token"] = token  # in the file (mode 600) only, never on stdout
         write_ready(options.ready_file, ready)
         await stop.wait()
     finally:

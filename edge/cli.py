@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from contracts.address import parse_address
+from contracts.address import is_loopback, parse_address
 from contracts.cli import OneLineParser
+from contracts.token import REFUSED_FLAG, read_token
 from edge.config.model import Distribution
 from edge.errors import UsageError
 from edge.security.features import SecurityOptions
@@ -46,7 +47,10 @@ def build_parser(pop_default: str) -> argparse.ArgumentParser:
     p.add_argument("--access-log", metavar="FILE", help="CloudFront standard-format access log")
     p.add_argument("--admin", metavar="HOST:PORT",
                    help="admin API address (GET /stats, POST /invalidations)")
-    p.add_argument("--token", help="admin calls need 'Authorization: Bearer TOKEN'")
+    p.add_argument("--token", help=argparse.SUPPRESS)  # refused: see contracts/token.py
+    p.add_argument("--token-file", metavar="FILE",
+                   help="the admin API's bearer token, in a file of mode 600 (or set HARNESS_TOKEN; "
+                        "given neither, a random token goes into the ready file)")
     p.add_argument("--pop", default=pop_default, help=f"X-Amz-Cf-Pop value (default {pop_default})")
     p.add_argument("--ready-file", metavar="FILE", help="write the ready JSON here when listening")
     p.add_argument("--cache-policy", action="append", default=[], metavar="FILE",
@@ -72,6 +76,14 @@ def parse_args(argv: list[str], pop_default: str) -> Options:
         if not sep or not origin_id:
             raise UsageError(f"--origin {item!r}: expected ORIGIN_ID=HOST:PORT")
         origins[origin_id] = parse_address(address, f"--origin {origin_id}")
+    if ns.token is not None:
+        raise UsageError(REFUSED_FLAG)
+    token = read_token(ns.token_file)
+    admin = parse_address(ns.admin, "--admin") if ns.admin else None
+    if admin is not None and token is None and not is_loopback(admin[0]):
+        raise UsageError(f"--admin: {admin[0]} is not a loopback address; an admin API reachable from "
+                         "other hosts needs a token of yours (HARNESS_TOKEN or --token-file FILE; "
+                         "or keep --admin on 127.0.0.1)")
     if not 1 <= ns.pops <= 32:
         raise UsageError(f"--pops: {ns.pops} is out of range (allowed 1..32)")
     return Options(
@@ -79,8 +91,8 @@ def parse_args(argv: list[str], pop_default: str) -> Options:
         listen=parse_address(ns.listen, "--listen"),
         origins=origins,
         access_log=ns.access_log,
-        admin=parse_address(ns.admin, "--admin") if ns.admin else None,
-        token=ns.token,
+        admin=admin,
+        token=token,
         pop=ns.pop,
         ready_file=ns.ready_file,
         cache_policies=tuple(ns.cache_policy),

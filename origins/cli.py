@@ -9,6 +9,7 @@ from typing import Sequence
 
 from contracts.address import is_loopback, parse_address
 from contracts.cli import OneLineParser
+from contracts.token import REFUSED_FLAG, read_token
 from origins.errors import UsageError
 from origins.security.cli import SecurityConfig
 from origins.security.cli import add_arguments as add_security_arguments
@@ -41,32 +42,37 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--id", required=True, metavar="NAME", help="origin name, sent as X-Origin-Id")
     parser.add_argument("--listen", required=True, metavar="HOST:PORT", help="data address HOST:PORT (port 0: any)")
     parser.add_argument("--control", required=True, metavar="HOST:PORT", help="control API address HOST:PORT")
-    parser.add_argument("--token", metavar="T", help="require 'Authorization: Bearer TOKEN' on the control API")
+    parser.add_argument("--token", help=argparse.SUPPRESS)  # refused: see contracts/token.py
+    parser.add_argument("--token-file", metavar="FILE",
+                        help="the control API's bearer token, in a file of mode 600 (or set HARNESS_TOKEN; "
+                             "given neither, a random token goes into the ready file)")
     parser.add_argument("--ready-file", metavar="PATH", help="write the ready JSON here once listening")
     parser.add_argument("--max-age", default="3600", metavar="S", help="max-age of /static objects in seconds (default 3600)")
     add_security_arguments(parser)
     return parser
 
 
-def parse_args(argv: Sequence[str]) -> OriginConfig:
+def parse_args(argv: Sequence[str], environ: dict[str, str] | None = None) -> OriginConfig:
     """Parse and validate; raises :class:`UsageError` with one line naming the flag."""
     args = build_parser().parse_args(list(argv))
     if not _ID.match(args.id):
         raise UsageError(f"--id: expected 1-64 letters, digits, '.', '_', '-', got {args.id!r}")
     if not args.max_age.isdigit():
         raise UsageError(f"--max-age: expected a whole number of seconds >= 0, got {args.max_age!r}")
-    if args.token is not None and (not args.token or not args.token.isprintable() or " " in args.token):
-        raise UsageError("--token: expected a non-empty token without spaces")
+    if args.token is not None:
+        raise UsageError(REFUSED_FLAG)
+    token = read_token(args.token_file, environ)
     control = parse_address(args.control, "--control")
-    if args.token is None and not is_loopback(control[0]):
+    if token is None and not is_loopback(control[0]):
         # Anyone who reaches the control port can break this origin: off loopback, a token is a must.
         raise UsageError(f"--control: {control[0]} is not a loopback address; a control API reachable "
-                         "from other hosts needs --token T (or keep --control on 127.0.0.1)")
+                         "from other hosts needs a token of yours (HARNESS_TOKEN or --token-file FILE; "
+                         "or keep --control on 127.0.0.1)")
     return OriginConfig(
         origin_id=args.id,
         listen=parse_address(args.listen, "--listen"),
         control=control,
-        token=args.token,
+        token=token,
         ready_file=args.ready_file,
         max_age=int(args.max_age),
         security=security_from_args(args),

@@ -1,17 +1,17 @@
 """The chaos control API (control port): add, list, delete and reset faults; read stats.
 
-JSON in and out; every error is ``{"error": "...", "status": N}``. With a token, every
-call needs ``Authorization: Bearer <token>``.
+JSON in and out; every error is ``{"error": "...", "status": N}``. Every call needs
+``Authorization: Bearer <token>`` (contracts/token.py).
 """
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from contracts.token import authorized
 from origins.errors import FaultError
 from origins.stats import Stats
 from origins.store import FaultStore
@@ -21,7 +21,7 @@ def create_control_app(
     origin_id: str,
     store: FaultStore,
     stats: Stats,
-    token: str | None = None,
+    token: str,
 ) -> Flask:
     """The control app of one origin, acting on its ``store`` and reading its ``stats``."""
     app = Flask("origins.control", static_folder=None)
@@ -31,10 +31,7 @@ def create_control_app(
 
     @app.before_request
     def check_token() -> tuple[Response, int] | None:
-        if token is None:
-            return None
-        given = request.headers.get("Authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        if not authorized(request.headers.get("Authorization"), token):
             return error(401, "missing or wrong 'Authorization: Bearer <token>'")
         return None
 

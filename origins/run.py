@@ -10,6 +10,7 @@ from gevent.event import Event
 
 from contracts.address import format_address
 from contracts.ready import write_ready
+from contracts.token import new_token
 from origins.chaos import ChaosMiddleware
 from origins.cli import OriginConfig
 from origins.control_app import create_control_app
@@ -24,6 +25,7 @@ from origins.store import FaultStore
 
 def serve(config: OriginConfig) -> int:
     """Serve until SIGTERM or SIGINT; returns the exit code (0 on a clean stop)."""
+    token = config.token or new_token()  # always a token: given, or random for this process
     store = FaultStore()
     stats = Stats()
     chaos = ChaosMiddleware(
@@ -36,7 +38,7 @@ def serve(config: OriginConfig) -> int:
     data = DataListener(*config.listen, data_app)
     try:
         data.open()
-        control_app = create_control_app(config.origin_id, store, stats, config.token)
+        control_app = create_control_app(config.origin_id, store, stats, token)
         register_access_routes(control_app, config.origin_id, access)
         control = control_server(*config.control, control_app)
     except OSError as exc:
@@ -49,6 +51,7 @@ def serve(config: OriginConfig) -> int:
         gevent.signal_handler(sig, stopping.set)
 
     ready = {
+        "token": token,  # in the file (mode 600) only, never on stdout
         "id": config.origin_id,
         "pid": os.getpid(),
         "listen": format_address(data.host, data.port),

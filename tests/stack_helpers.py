@@ -7,11 +7,13 @@ returned :class:`~scenarios.stack.procs.Child`'s ``ready``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from contracts.token import TOKEN_ENV
 from origins.client import OriginControl
 from scenarios.stack.procs import Child, python_module_argv, start
 
@@ -45,7 +47,8 @@ class OriginProcess:
 
     @property
     def control(self) -> OriginControl:
-        return OriginControl(self.control_url)
+        # The origin's control token: its own (random) one, from the ready file (contracts/token.py).
+        return OriginControl(self.control_url, token=str(self.child.ready["token"]))
 
 
 @dataclass
@@ -63,6 +66,11 @@ class EdgeProcess:
     def admin_url(self) -> str:
         return f"http://{self.child.ready['admin']}"
 
+    @property
+    def admin_auth(self) -> dict[str, str]:
+        """The Authorization header of the admin API (its token is in the ready file)."""
+        return {"Authorization": f"Bearer {self.child.ready['token']}"}
+
 
 def origin_argv(name: str, *extra: str, listen: str = LOOPBACK_ANY) -> list[str]:
     """argv of ``python -m origins --id NAME`` with its control port on an ephemeral port."""
@@ -70,9 +78,17 @@ def origin_argv(name: str, *extra: str, listen: str = LOOPBACK_ANY) -> list[str]
 
 
 def start_origin_process(name: str, *extra: str, listen: str = LOOPBACK_ANY,
-                         log_path: Path | None = None) -> Child:
-    """Start origin ``name`` (extra arguments appended) and wait until it is ready."""
-    return start(name, origin_argv(name, *extra, listen=listen), log_path=log_path)
+                         log_path: Path | None = None, token: str | None = None) -> Child:
+    """Start origin ``name`` (extra arguments appended) and wait until it is ready;
+    ``token``: the control token to give it (through the environment, never argv)."""
+    return start(name, origin_argv(name, *extra, listen=listen), log_path=log_path, env=_token_env(token))
+
+
+def _token_env(token: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != TOKEN_ENV}
+    if token is not None:
+        env[TOKEN_ENV] = token
+    return env
 
 
 def origin_args(origins: Mapping[str, str]) -> list[str]:
@@ -95,9 +111,11 @@ def edge_argv(config: str | Path, origins: Mapping[str, str], *extra: str,
 
 
 def start_edge_process(name: str, config: str | Path, origins: Mapping[str, str], *extra: str,
-                       access_log: str | Path | None = None, log_path: Path | None = None) -> Child:
-    """Start an edge (with its admin API) and wait until it is ready."""
-    return start(name, edge_argv(config, origins, *extra, access_log=access_log), log_path=log_path)
+                       access_log: str | Path | None = None, log_path: Path | None = None,
+                       token: str | None = None) -> Child:
+    """Start an edge (with its admin API) and wait until it is ready (``token``: as for origins)."""
+    return start(name, edge_argv(config, origins, *extra, access_log=access_log), log_path=log_path,
+                 env=_token_env(token))
 
 
 def stopped_after(running: T) -> Iterator[T]:

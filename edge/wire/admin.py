@@ -1,4 +1,4 @@
-"""The admin API (``--admin HOST:PORT``): JSON in and out, optional bearer token.
+"""The admin API (``--admin HOST:PORT``): JSON in and out, always behind a bearer token.
 
 | call | answer |
 | --- | --- |
@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
+from contracts.token import authorized
 from edge.core.invalidation import InvalidationError, invalidation_answer, parse_batch
 from edge.pop.pops import Pops
 
@@ -27,14 +28,14 @@ def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message, "status": status}, status=status)
 
 
-def admin_app(pops: Pops, token: str | None,
+def admin_app(pops: Pops, token: str,
               extra_routes: list[web.RouteDef] | None = None) -> web.Application:
     """The admin application for the POPs of this process."""
     done: list[dict[str, Any]] = []
 
     @web.middleware
     async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if token is not None and request.headers.get("Authorization") != f"Bearer {token}":
+        if not authorized(request.headers.get("Authorization"), token):
             return _error(401, "missing or wrong 'Authorization: Bearer <token>'")
         try:
             return await handler(request)

@@ -34,8 +34,8 @@ from scenarios.spec.yamlsrc import Path_
 
 KEYS = ("keys", "origins", "edge", "locust")
 RESERVED = {
-    "origins": ("--id", "--listen", "--control", "--ready-file"),
-    "edge": ("--config", "--listen", "--origin", "--access-log", "--admin", "--token", "--ready-file"),
+    "origins": ("--id", "--listen", "--control", "--token", "--token-file", "--ready-file"),
+    "edge": ("--config", "--listen", "--origin", "--access-log", "--admin", "--token", "--token-file", "--ready-file"),
     "locust": ("-f", "--locustfile", "--host", "-H", "--requests-csv", "--csv", "--headless", "-u",
                "--users", "-t", "--run-time"),
 }

@@ -8,7 +8,6 @@ API listens too (with a random token), for ``invalidate`` steps.
 
 from __future__ import annotations
 
-import secrets
 import signal
 import subprocess
 import time
@@ -43,7 +42,6 @@ class Stack:
         self.expected_down: set[str] = set()
         self.state = {origin_id: st.UP for origin_id in scenario.origin_ids}
         self.blackholes = Blackholes()
-        self.admin_token = secrets.token_hex(16)
         self.invalidations = 0
 
     def log(self, name: str) -> Path:
@@ -79,7 +77,7 @@ class Stack:
         argv = procs.python_module_argv(
             "edge", "--config", str(self.scenario.distribution), "--listen", "127.0.0.1:0",
             "--access-log", str(self.run_dir / "edge-access.log"),
-            "--admin", "127.0.0.1:0", "--token", self.admin_token,
+            "--admin", "127.0.0.1:0",
             *self.extra_args(self.scenario.stack_args.edge))
         for origin_id, (listen, _control) in self.addresses.items():
             argv += ["--origin", f"{origin_id}={listen}"]
@@ -95,7 +93,15 @@ class Stack:
         return f"http://{self.edge.ready['listen']}"
 
     def control(self, origin_id: str) -> OriginControl:
-        return OriginControl(f"http://{self.addresses[origin_id][1]}")
+        # Each origin makes its own control token and puts it in its ready file (contracts/token.py).
+        return OriginControl(f"http://{self.addresses[origin_id][1]}",
+                             token=str(self.origins[origin_id].ready["token"]))
+
+    @property
+    def admin_token(self) -> str:
+        """The edge's admin token, from its ready file."""
+        assert self.edge is not None
+        return str(self.edge.ready["token"])
 
     def apply(self, step: Step) -> dict[str, Any]:
         """Carry out one step; returns what to record as the event's params. Raises on failure."""
@@ -116,7 +122,8 @@ class Stack:
             if self.edge is None or not self.edge.ready.get("admin"):
                 raise StackError("the edge has no admin API")
             return control_call(f"http://{self.edge.ready['admin']}", step.params, self.admin_token)
-        return control_call(f"http://{self.addresses[step.target][1]}", step.params)
+        return control_call(f"http://{self.addresses[step.target][1]}", step.params,
+                            str(self.origins[step.target].ready["token"]))
 
     def applicable(self, step: Step) -> bool:
         """Whether ``step`` fits the current state (rollback steps that do not are skipped)."""

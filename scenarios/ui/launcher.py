@@ -28,7 +28,6 @@ import requests
 import yaml
 
 from contracts.cli import OneLineParser, run_main
-from origins.client import OriginControl
 from scenarios.errors import RunInterrupted, ScenarioError, ScenarioInputError
 from scenarios.run.events import EventLog
 from scenarios.run.report import build_and_summarize
@@ -45,25 +44,19 @@ TOKEN_ENV = "HARNESS_CHAOS_TOKEN"  # read by locustfiles.panel_client
 UI_READY_TIMEOUT_S = 60.0
 
 
-class TokenStack(Stack):
-    """The run's stack with every origin's control port behind a bearer token (and the edge
-    on ``edge_listen`` when workers on other machines must reach it)."""
+class UiStack(Stack):
+    """The run's stack, with the edge on ``edge_listen`` when workers on other machines must
+    reach it (control ports stay on loopback, each behind its own token, as in every stack)."""
 
-    def __init__(self, scenario: Scenario, run_dir: Path, token: str, edge_listen: str | None = None) -> None:
+    def __init__(self, scenario: Scenario, run_dir: Path, edge_listen: str | None = None) -> None:
         super().__init__(scenario, run_dir)
-        self.token = token
         self.edge_listen = edge_listen
 
     def start_child(self, name: str, argv: list[str], *args: Any, **kwargs: Any) -> procs.Child:
-        if name in self.scenario.origin_ids:
-            argv = [*argv, "--token", self.token]
-        elif name == "edge" and self.edge_listen and "--listen" in argv:
+        if name == "edge" and self.edge_listen and "--listen" in argv:
             at = argv.index("--listen") + 1
             argv = [*argv[:at], self.edge_listen, *argv[at + 1:]]
         return super().start_child(name, argv, *args, **kwargs)
-
-    def control(self, origin_id: str) -> OriginControl:
-        return OriginControl(f"http://{self.addresses[origin_id][1]}", token=self.token)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -165,7 +158,7 @@ def run_ui(args: argparse.Namespace, say: Any = print) -> int:
         yaml.safe_dump(scenario.to_dict(), sort_keys=False, allow_unicode=True))
     token = secrets.token_urlsafe(24)
     events = EventLog(run_dir / "events.jsonl")
-    stack = TokenStack(scenario, run_dir, token, args.edge_listen)
+    stack = UiStack(scenario, run_dir, args.edge_listen)
     load_params = {"users": scenario.load.users, "workers": args.workers, "mode": "web-ui"}
     session = PanelSession(stack, events, run_dir, load_params)
     api: PanelApi | None = None

@@ -65,14 +65,14 @@ EdgeFactory = Callable[..., RunningEdge]
 def _edge_factory(directory: Path, primary: RunningOrigin, secondary: RunningOrigin,
                   edges: list[RunningEdge]) -> EdgeFactory:
     def factory(document: dict[str, Any], *extra: str,
-                origins: dict[str, str] | None = None) -> RunningEdge:
+                origins: dict[str, str] | None = None, token: str | None = None) -> RunningEdge:
         n = len(edges)
         config = directory / f"dist-{n}.json"
         config.write_text(json.dumps(document))
         log_path = directory / f"edge-{n}.log"
         mapping = origins or {"primary": primary.listen, "secondary": secondary.listen}
         child = start_edge_process(f"edge-{n}", config, mapping, *extra, access_log=log_path,
-                                   log_path=directory / f"edge-{n}.out")
+                                   log_path=directory / f"edge-{n}.out", token=token)
         edge = RunningEdge(child, log_path)
         edges.append(edge)
         return edge

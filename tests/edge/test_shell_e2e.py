@@ -70,7 +70,7 @@ def test_origin_request_headers(make_edge: EdgeFactory, echo_origin: str) -> Non
 
 
 def test_admin_stats_and_token(make_edge: EdgeFactory, primary: RunningOrigin) -> None:
-    edge = make_edge(configs.distribution(), "--token", "t0k")
+    edge = make_edge(configs.distribution(), token="t0k")  # HARNESS_TOKEN, never argv
     primary.control.add_fault(type="status", status=503, paths=["/api/*"])
     edge.get("/static/s1")
     edge.get("/static/s1")
@@ -88,7 +88,7 @@ def test_admin_stats_and_token(make_edge: EdgeFactory, primary: RunningOrigin) -
 
 def test_process_with_pops_tier_and_invalidation(make_edge: EdgeFactory,
                                                  primary: RunningOrigin) -> None:
-    edge = make_edge(configs.distribution(), "--token", "t0k", "--pops", "2", "--regional-tier")
+    edge = make_edge(configs.distribution(), "--pops", "2", "--regional-tier", token="t0k")
     auth = {"Authorization": "Bearer t0k"}
     first = requests.get(edge.url + "/static/inv", timeout=10)   # a fresh session each time:
     second = requests.get(edge.url + "/static/inv", timeout=10)  # the next POP
@@ -138,7 +138,7 @@ def test_sigterm_exits_0_quickly_and_flushes_the_log(make_edge: EdgeFactory,
 
 
 def _stats(edge: RunningEdge) -> dict[str, Any]:
-    return dict(requests.get(edge.admin_url + "/stats", timeout=5).json())
+    return dict(requests.get(edge.admin_url + "/stats", headers=edge.admin_auth, timeout=5).json())
 
 
 def _ignore(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -199,7 +199,7 @@ def test_ready_file_without_admin(tmp_path: Path, primary: RunningOrigin,
     child = start("edge-plain", edge_argv(config, {"primary": primary.listen, "secondary": secondary.listen},
                                           admin=False))
     try:
-        assert set(child.ready) == {"pid", "listen", "admin"}
+        assert set(child.ready) == {"pid", "listen", "admin"}  # no admin API: no token either
         assert child.ready["pid"] == child.pid and child.ready["admin"] is None
         host, port = child.ready["listen"].rsplit(":", 1)
         assert host == "127.0.0.1" and int(port) > 0

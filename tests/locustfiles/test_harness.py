@@ -28,7 +28,7 @@ def origin():
 def run(origin, tmp_path_factory):
     """One 4 s Locust run: 2 viewers + the probe; /api/item-* answer 503 (a fault on the origin)."""
     out = tmp_path_factory.mktemp("locust")
-    control = OriginControl(f"http://{origin.ready['control']}")
+    control = OriginControl(f"http://{origin.ready['control']}", token=str(origin.ready["token"]))
     control.add_fault(type="status", status=503, paths=["/api/item-*"])
     try:
         result = subprocess.run(

@@ -22,7 +22,9 @@ class Origin:
         self.listen = child.ready["listen"]
         self.url = f"http://{self.listen}"
         self.control_url = f"http://{child.ready['control']}"
+        token = token or str(child.ready["token"])  # given, or the origin's own (ready file)
         self.control = OriginControl(self.control_url, token=token)
+        self.auth = {"Authorization": f"Bearer {token}"}
         self.port = int(self.listen.rsplit(":", 1)[1])
 
     def get(self, path: str, **kwargs: object) -> requests.Response:
@@ -55,7 +57,7 @@ def secondary() -> Iterator[Origin]:
 @pytest.fixture(scope="session")
 def guarded() -> Iterator[Origin]:
     """An origin whose control API needs a bearer token."""
-    child = start_origin("guarded", "--token", TOKEN)
+    child = start_origin_process("guarded", token=TOKEN)  # HARNESS_TOKEN, never argv
     try:
         yield Origin(child, token=TOKEN)
     finally:

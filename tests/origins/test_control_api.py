@@ -19,7 +19,7 @@ def test_add_list_delete(origin: Origin) -> None:
     assert second == {
         "name": "latency-2", "type": "latency", "probability": 0.5, "paths": ["/api/*"], "ms": 2, "jitter_ms": 0,
     }
-    listing = requests.get(origin.control_url + "/faults", timeout=5).json()
+    listing = requests.get(origin.control_url + "/faults", headers=origin.auth, timeout=5).json()
     assert listing["id"] == "primary"
     assert [f["name"] for f in listing["faults"]] == ["latency", "latency-2"]
     control.delete_fault("latency")
@@ -28,9 +28,9 @@ def test_add_list_delete(origin: Origin) -> None:
 
 
 def test_post_answers_201_and_delete_204(origin: Origin) -> None:
-    created = requests.post(origin.control_url + "/faults", json={"type": "hang", "name": "h1"}, timeout=5)
+    created = requests.post(origin.control_url + "/faults", headers=origin.auth, json={"type": "hang", "name": "h1"}, timeout=5)
     assert created.status_code == 201 and created.json()["name"] == "h1"
-    deleted = requests.delete(origin.control_url + "/faults/h1", timeout=5)
+    deleted = requests.delete(origin.control_url + "/faults/h1", headers=origin.auth, timeout=5)
     assert (deleted.status_code, deleted.content) == (204, b"")
 
 
@@ -48,13 +48,13 @@ def test_post_answers_201_and_delete_204(origin: Origin) -> None:
     ],
 )
 def test_bad_fault_json_is_a_400_naming_the_field(origin: Origin, body: Any, status: int, message: str) -> None:
-    response = requests.post(origin.control_url + "/faults", json=body, timeout=5)
+    response = requests.post(origin.control_url + "/faults", headers=origin.auth, json=body, timeout=5)
     assert response.status_code == status
     assert response.json() == {"error": message, "status": status}
 
 
 def test_non_json_body(origin: Origin) -> None:
-    response = requests.post(origin.control_url + "/faults", data="type=hang", timeout=5)
+    response = requests.post(origin.control_url + "/faults", headers=origin.auth, data="type=hang", timeout=5)
     assert response.status_code == 400
     assert response.json()["error"].startswith("faults: body must be a JSON object")
 
@@ -71,10 +71,18 @@ def test_duplicate_name_is_409_and_unknown_is_404(origin: Origin) -> None:
 
 
 def test_unknown_route_and_method_are_json_errors(origin: Origin) -> None:
-    missing = requests.get(origin.control_url + "/nope", timeout=5)
+    missing = requests.get(origin.control_url + "/nope", headers=origin.auth, timeout=5)
     assert missing.status_code == 404 and missing.json()["status"] == 404
-    wrong = requests.put(origin.control_url + "/faults", timeout=5)
+    wrong = requests.put(origin.control_url + "/faults", headers=origin.auth, timeout=5)
     assert wrong.status_code == 405 and wrong.json()["status"] == 405
+
+
+def test_a_token_is_always_required(origin: Origin) -> None:
+    # An origin started without one makes its own and tells its parent in the ready file only.
+    token = origin.child.ready["token"]
+    assert len(token) >= 32
+    assert requests.get(origin.control_url + "/faults", timeout=5).status_code == 401
+    assert requests.get(origin.control_url + "/faults", headers=origin.auth, timeout=5).status_code == 200
 
 
 def test_token_is_required_when_set(guarded: Origin) -> None:

@@ -67,7 +67,7 @@ def test_ready_file_names_real_ports() -> None:
 def test_signal_exits_0_within_2s_with_a_hang_open(sig: int) -> None:
     child = start_origin("stopper")
     port = int(child.ready["listen"].rsplit(":", 1)[1])
-    control = OriginControl(child.ready["control"])
+    control = OriginControl(child.ready["control"], token=child.ready["token"])
     control.add_fault(type="hang")
     hung = send_get(port, "/static/a", timeout=5)
     try:

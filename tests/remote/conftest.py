@@ -56,11 +56,12 @@ class Deployment:
 
     def edge_requests(self) -> int:
         """Viewer requests the stand-in distribution has seen so far (its admin API)."""
-        return int(requests.get(f"http://{self.edge.ready['admin']}/stats", timeout=5).json()["requests"])
+        return int(requests.get(f"http://{self.edge.ready['admin']}/stats", timeout=5,
+                                headers={"Authorization": f"Bearer {self.edge.ready['token']}"}).json()["requests"])
 
 
 def start_remote_origin(name: str, log_dir: Path) -> RemoteOrigin:
-    child = start_origin_process(name, "--token", TOKENS[name], log_path=log_dir / f"{name}.log")
+    child = start_origin_process(name, log_path=log_dir / f"{name}.log", token=TOKENS[name])
     return RemoteOrigin(child, name)
 
 

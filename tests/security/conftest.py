@@ -40,7 +40,11 @@ class Keys:
 
 
 class Origin(OriginProcess):
-    """A started origin (listen, url, control, control_url)."""
+    """A started origin (listen, url, control, control_url, auth)."""
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.child.ready['token']}"}
 
 
 def start_origin(name: str, *extra: str) -> Origin:

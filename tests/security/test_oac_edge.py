@@ -42,7 +42,7 @@ def _healthy(s3: Origin, custom: Origin) -> Iterator[None]:
     yield
     s3.control.reset()
     custom.control.reset()
-    requests.put(custom.control_url + "/access/require-header", json={"values": ["verify-2026-11-a"]}, timeout=10)
+    requests.put(custom.control_url + "/access/require-header", headers=custom.auth, json={"values": ["verify-2026-11-a"]}, timeout=10)
 
 
 def test_viewers_get_through_the_signed_primary(edge: Edge, s3: Origin) -> None:
@@ -78,18 +78,18 @@ def test_viewer_cannot_override_the_secret_header(edge: Edge, s3: Origin) -> Non
 
 def test_header_rotation_through_admin_api(edge: Edge, s3: Origin, custom: Origin) -> None:
     s3.control.add_fault(type="status", status=503)
-    put = requests.put(custom.control_url + "/access/require-header", json={"values": ["verify-2026-11-b"]},
+    put = requests.put(custom.control_url + "/access/require-header", headers=custom.auth, json={"values": ["verify-2026-11-b"]},
                        timeout=10)
     assert put.status_code == 200
     assert requests.get(edge.url + "/api/rot-1", timeout=10).status_code == 403  # edge still sends -a
-    admin = requests.put(edge.admin_url + "/origins/secondary/custom-headers",
+    admin = requests.put(edge.admin_url + "/origins/secondary/custom-headers", headers=edge.admin_auth,
                          json={"headers": {HEADER: "verify-2026-11-b"}}, timeout=10)
     assert admin.status_code == 200
     assert admin.json() == {"origin": "secondary", "names": ["x-origin-verify"], "rotated": ["x-origin-verify"]}
     assert "verify-2026-11-b" not in admin.text
     assert requests.get(edge.url + "/api/rot-2", timeout=10).status_code == 200
     # Back to -a for the other tests (the origin is reset to -a by the fixture).
-    requests.put(edge.admin_url + "/origins/secondary/custom-headers", json={"headers": {HEADER: "verify-2026-11-a"}},
+    requests.put(edge.admin_url + "/origins/secondary/custom-headers", headers=edge.admin_auth, json={"headers": {HEADER: "verify-2026-11-a"}},
                  timeout=10)
 
 
@@ -99,9 +99,9 @@ def test_header_rotation_through_admin_api(edge: Edge, s3: Origin, custom: Origi
     ({"nope": 1}, 400, "headers: body must be"),
 ])
 def test_bad_rotation_calls(edge: Edge, body: dict[str, Any], status: int, message: str) -> None:
-    r = requests.put(edge.admin_url + "/origins/secondary/custom-headers", json=body, timeout=10)
+    r = requests.put(edge.admin_url + "/origins/secondary/custom-headers", headers=edge.admin_auth, json=body, timeout=10)
     assert r.status_code == status and message in r.json()["error"]
-    assert requests.put(edge.admin_url + "/origins/nowhere/custom-headers", json={"headers": {"a": "b"}},
+    assert requests.put(edge.admin_url + "/origins/nowhere/custom-headers", headers=edge.admin_auth, json={"headers": {"a": "b"}},
                         timeout=10).status_code == 404
 
 

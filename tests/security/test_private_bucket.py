@@ -127,9 +127,9 @@ def test_valid_signature_for_another_distribution_is_refused(bucket: Origin, key
 
 
 def test_access_state_on_control_port_counts_refusals_and_hides_secrets(bucket: Origin, keys: Keys) -> None:
-    before = requests.get(bucket.control_url + "/access", timeout=10).json()
+    before = requests.get(bucket.control_url + "/access", headers=bucket.auth, timeout=10).json()
     requests.get(bucket.url + "/static/x", timeout=10)
-    after = requests.get(bucket.control_url + "/access", timeout=10).json()
+    after = requests.get(bucket.control_url + "/access", headers=bucket.auth, timeout=10).json()
     assert after["refused"] == before["refused"] + 1
     assert after["private_bucket"] is True and after["source_arn"] == keys.credentials["SourceArn"]
     assert keys.credentials["SecretAccessKey"] not in str(after)

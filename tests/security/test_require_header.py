@@ -11,7 +11,7 @@ from tests.security.conftest import Origin, get
 @pytest.fixture(autouse=True)
 def _both_values(guarded: Origin) -> None:
     # Every test starts mid-rotation: both the old and the new value are accepted.
-    r = requests.put(guarded.control_url + "/access/require-header",
+    r = requests.put(guarded.control_url + "/access/require-header", headers=guarded.auth,
                      json={"values": ["old-secret", "new-secret"]}, timeout=10)
     assert r.status_code == 200
 
@@ -33,7 +33,7 @@ def test_only_accepted_values_get_in(guarded: Origin, headers: dict[str, str], s
 
 
 def test_rotation_drops_the_old_value(guarded: Origin) -> None:
-    r = requests.put(guarded.control_url + "/access/require-header", json={"values": ["new-secret"]}, timeout=10)
+    r = requests.put(guarded.control_url + "/access/require-header", headers=guarded.auth, json={"values": ["new-secret"]}, timeout=10)
     assert r.json()["require_header"] == {"name": "X-Origin-Verify", "accepted_values": 1}
     assert "new-secret" not in r.text  # secrets are never echoed
     assert get(guarded.url + "/static/a", headers={"X-Origin-Verify": "old-secret"}).status_code == 403
@@ -48,11 +48,11 @@ def test_rotation_drops_the_old_value(guarded: Origin) -> None:
     ({}, 400),
 ])
 def test_bad_rotation_bodies(guarded: Origin, body: dict[str, object], status: int) -> None:
-    r = requests.put(guarded.control_url + "/access/require-header", json=body, timeout=10)
+    r = requests.put(guarded.control_url + "/access/require-header", headers=guarded.auth, json=body, timeout=10)
     assert r.status_code == status
     assert r.json()["error"].startswith("access.values")
 
 
 def test_rotation_on_an_origin_without_the_header_is_a_conflict(bucket: Origin) -> None:
-    r = requests.put(bucket.control_url + "/access/require-header", json={"values": ["x"]}, timeout=10)
+    r = requests.put(bucket.control_url + "/access/require-header", headers=bucket.auth, json={"values": ["x"]}, timeout=10)
     assert r.status_code == 409
