@@ -37,3 +37,4 @@ def run_main(command: str, main: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         print(f"{command}: interrupted", file=sys.stderr, flush=True)
         return EXIT_BROKE
+

@@ -1,10 +1,12 @@
 """Entry point: ``python -m scenarios``."""
 
-from __future__ import annotations
+from contracts.early import exit_on_signals
 
-import sys
+exit_on_signals("scenarios")  # before the heavy imports below: an early Ctrl-C is one line too
 
-from scenarios.cli import main
+import sys  # noqa: E402
+
+from scenarios.cli import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

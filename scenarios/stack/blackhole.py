@@ -7,8 +7,10 @@ instead; only a packet filter reproduces the slow path.
 
 Needs root and ``iptables`` (``apt-get install -y iptables``) or, without it, ``nft`` (rules in
 a table of our own, ``inet cf_harness``). Each rule carries a comment naming the runner's pid,
-so rules left by a runner that was SIGKILLed are removed by the next one
-(:func:`remove_stale`), and the teardown removes every rule of its own run.
+and a rule keeper (:mod:`scenarios.stack.rule_keeper`) started with the first rule removes
+the run's rules when the runner ends, however it ends (SIGKILL included); the teardown
+removes them first itself, and the next run still sweeps any a keeper could not
+(:func:`remove_stale`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+from collections.abc import Callable
 
 from scenarios.errors import StackError
 
@@ -135,12 +139,35 @@ class Blackholes:
     def __init__(self) -> None:
         self.rules: dict[str, tuple[int, str]] = {}  # origin -> (port, tag)
         self.tool = backend()
+        self.keeper: subprocess.Popen[bytes] | None = None  # started with the first rule
+
+    def _keep(self) -> None:
+        """Start the rule keeper (scenarios/stack/rule_keeper.py): it removes this runner's
+        rules when the runner ends in any way, SIGKILL included."""
+        if self.keeper is None or self.keeper.poll() is not None:
+            self.keeper = subprocess.Popen(
+                [sys.executable, "-m", "scenarios.stack.rule_keeper", str(os.getpid())],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True)  # its own session: a Ctrl-C at the terminal does not reach it
+
+    def release(self) -> None:
+        """The run is over and its rules are gone: let the keeper check once more and end."""
+        if self.keeper is not None:
+            assert self.keeper.stdin is not None
+            self.keeper.stdin.close()
+            try:
+                self.keeper.wait(TOOL_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.keeper.kill()
+                self.keeper.wait()
+            self.keeper = None
 
     def add(self, origin_id: str, port: int) -> dict[str, object]:
         reason = unavailable_reason()
         if reason or self.tool is None:
             raise BlackholeError(reason or "no packet filter")
         tag = f"{TAG_PREFIX}{os.getpid()}-{port}"
+        self._keep()  # before the rule exists, so that no moment leaves it without a keeper
         done = self.tool.add(port, tag)
         if done.returncode != 0:
             raise BlackholeError(f"{self.tool.name} refused the rule: {done.stderr.strip() or done.returncode}")
@@ -172,13 +199,16 @@ class Blackholes:
 
 def remove_stale() -> int:
     """Delete rules left by runners that no longer exist; returns how many were removed."""
+    return remove_rules(lambda pid: not _pid_alive(pid))
+
+
+def remove_rules(of: Callable[[int], bool]) -> int:
+    """Delete our rules whose runner pid satisfies ``of``; returns how many were removed."""
     tool = backend()
     if unavailable_reason() or tool is None:
         return 0
-    listing = tool.listing()
-    alive = {pid for _tag, pid, _port, _line in tagged_rules(listing) if _pid_alive(pid)}
     removed = 0
-    for tag, port in stale_tags(listing, alive):
-        if tool.remove(port, tag).returncode == 0:
+    for tag, pid, port, _line in tagged_rules(tool.listing()):
+        if of(pid) and tool.remove(port, tag).returncode == 0:
             removed += 1
     return removed

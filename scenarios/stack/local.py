@@ -49,8 +49,11 @@ class Stack:
 
     def start_child(self, name: str, argv: list[str], ready_timeout: float = 20.0,
                     env: dict[str, str] | None = None) -> procs.Child:
+        # Origins can be paused (SIGSTOP) by a step, and only SIGKILL ends a stopped process.
+        death = signal.SIGKILL if name in self.scenario.origin_ids else signal.SIGTERM
         try:
-            child = procs.start(name, argv, log_path=self.log(name), ready_timeout=ready_timeout, env=env)
+            child = procs.start(name, argv, log_path=self.log(name), ready_timeout=ready_timeout, env=env,
+                                death_signal=death)
         except procs.ProcessError as exc:
             raise StackError(str(exc).splitlines()[0] + f" (see {self.log(name)})") from None
         self.children.append(child)
@@ -216,3 +219,5 @@ class Stack:
             procs.stop(self.edge)
         for child in self.children:
             procs.stop(child)
+        self.blackholes.remove_all()  # normally done by reset_faults already: a no-op then
+        self.blackholes.release()

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from scenarios.errors import StackError
+from scenarios.stack.lifeline import die_with_parent
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,6 +81,7 @@ def start(
     log_path: Path | None = None,
     env: dict[str, str] | None = None,
     wait_ready: bool = True,
+    death_signal: int = signal.SIGTERM,
 ) -> Child:
     """Start ``argv`` (which must not contain ``--ready-file``) and wait until it is ready.
 
@@ -112,6 +114,7 @@ def start(
             cwd=str(REPO_ROOT),
             env=child_env,
             start_new_session=True,
+            preexec_fn=die_with_parent(death_signal),  # it ends when the runner does (lifeline.py)
         )
     finally:
         if not isinstance(out, int):
