@@ -11,9 +11,7 @@ allExcept | all``; at most 10 names per list.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
+from contracts.documents import DocumentError, read_json
 from edge.config.jsonpath import Node
 from edge.config.policies import CachePolicy
 from edge.errors import ConfigError
@@ -25,12 +23,11 @@ _LIST_BEHAVIOURS = ("none", "whitelist", "allExcept", "all")
 def load_cache_policy(path: str) -> CachePolicy:
     """Read and validate one cache policy file; ConfigError (one line) otherwise."""
     try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        raw = read_json(path)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: "
-                          f"{exc.msg}") from None
+    except DocumentError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     root = Node(path, "CachePolicy", raw.get("CachePolicy", raw) if isinstance(raw, dict)
                 else raw).obj()
     return parse_cache_policy(root)

@@ -8,10 +8,10 @@ Fields the emulator does not act on are accepted and ignored.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from contracts.documents import DocumentError, read_json
 from edge.config.behaviors import parse_behavior
 from edge.config.jsonpath import Node
 from edge.config.model import (
@@ -38,14 +38,11 @@ def load_distribution(path: str | Path,
     """
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = read_json(path)
     except OSError as exc:
         raise ConfigError(f"{source}: cannot read: {exc.strerror or exc}") from None
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{source}: invalid JSON at line {exc.lineno} column {exc.colno}: "
-                          f"{exc.msg}") from None
+    except DocumentError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
     return parse_distribution(raw, source, policies)
 
 

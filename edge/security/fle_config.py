@@ -15,11 +15,10 @@ and never overlap; keys are RSA-2048; every Id a config or profile names must be
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
+from contracts.documents import DocumentError, read_json
 from edge.config.jsonpath import Node
 from edge.errors import ConfigError
 
@@ -87,11 +86,11 @@ def load_fle(paths: list[str]) -> FleSetup:
     keys: dict[str, PublicKey] = {}
     for path in paths:
         try:
-            raw = json.loads(Path(path).read_text(encoding="utf-8"))
+            raw = read_json(path)
         except OSError as exc:
             raise ConfigError(f"--fle {path}: cannot read: {exc.strerror or exc}") from None
-        except ValueError as exc:
-            raise ConfigError(f"--fle {path}: invalid JSON: {exc}") from None
+        except DocumentError as exc:
+            raise ConfigError(f"--fle {path}: {exc}") from None
         kind = next((k for k in ("FieldLevelEncryption", "FieldLevelEncryptionProfile", "PublicKey")
                      if isinstance(raw, dict) and k in raw), None)
         if kind is None:

@@ -22,13 +22,12 @@ writes it); they are never part of the repository.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from contracts.documents import DocumentError, read_json
 from edge.config.jsonpath import Node
 from edge.config.model import Distribution
 from edge.errors import ConfigError, UsageError
@@ -199,8 +198,8 @@ class OriginSigner:
 
 def _read_json(path: str, flag: str) -> Any:
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        return read_json(path)
     except OSError as exc:
         raise ConfigError(f"{flag} {path}: cannot read: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise ConfigError(f"{flag} {path}: invalid JSON: {exc}") from None
+    except DocumentError as exc:
+        raise ConfigError(f"{flag} {path}: {exc}") from None

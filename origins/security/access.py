@@ -32,15 +32,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import time
 from calendar import timegm
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import quote, unquote
 
+from contracts.documents import DocumentError, read_json
 from origins.errors import UsageError
 
 MAX_SKEW_S = 15 * 60
@@ -84,11 +83,11 @@ class Denial:
 def load_credentials(path: str, flag: str) -> OacCredentials:
     """Read a credentials JSON (as ``python -m origins keys`` writes it); UsageError on problems."""
     try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        raw = read_json(path)
     except OSError as exc:
         raise UsageError(f"{flag} {path}: cannot read: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise UsageError(f"{flag} {path}: invalid JSON: {exc}") from None
+    except DocumentError as exc:
+        raise UsageError(f"{flag} {path}: {exc}") from None
     if not isinstance(raw, dict):
         raise UsageError(f"{flag} {path}: expected a JSON object")
     values = {}
