@@ -69,9 +69,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             except ValueError as exc:
                 raise ScenarioInputError(
                     f"--duration: steps[{step.index}] at {step.at_s:g} s: {exc}") from None
-    from scenarios.remote.origins import prepare_run
+    from scenarios.remote.origins import check_target, prepare_run
 
     scenario, target = prepare_run(scenario, args)  # target, safety rails, plan (scenarios/remote/origins.py)
+    target_url = target or (scenario.remote.target if scenario.remote else None)
+    if target_url is not None:  # a dead target is refused before any load, not aborted during it
+        print(check_target(target_url), flush=True)
     if scenario.uses("blackhole"):
         reason = unavailable_reason()
         if reason:

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
+
+import requests
 
 from origins.client import ControlError, OriginControl
 from scenarios.errors import ScenarioInputError, StackError
@@ -33,7 +36,33 @@ from scenarios.stack.control import call as control_call
 from scenarios.stack.local import Stack
 
 CONTROL_TIMEOUT_S = 5.0
+TARGET_TRIES = 3            # a dead target is refused after this many GETs, before any load
+TARGET_TIMEOUT_S = 3.0
+TARGET_PATH = "/api/probe"  # what the probe user asks for anyway
 CHECK_RETRY_S = 2.0        # a control API that refuses connections is retried this long
+
+
+def check_target(target: str) -> str:
+    """A few GETs (each bounded) before any load: the plan line saying what the target answered,
+    or ScenarioInputError naming the target and what went wrong. Any HTTP answer counts as
+    alive (a real distribution may well say 403 to this path); no answer at all does not."""
+    problem = ""
+    for _ in range(TARGET_TRIES):
+        started = time.monotonic()
+        try:
+            answer = requests.get(target + TARGET_PATH, timeout=TARGET_TIMEOUT_S, allow_redirects=False)
+        except requests.Timeout:
+            problem = f"no answer within {TARGET_TIMEOUT_S:g} s"
+        except requests.ConnectionError as exc:
+            problem = "connection refused" if "refused" in str(exc).lower() else \
+                "cannot connect (" + str(exc).rsplit(": ", 1)[-1][:120] + ")"
+        except requests.RequestException as exc:
+            problem = str(exc)[:160]
+        else:
+            took_ms = (time.monotonic() - started) * 1000
+            return f"plan: target {target} answered GET {TARGET_PATH} with {answer.status_code} in {took_ms:.0f} ms"
+    raise ScenarioInputError(f"--target {target}: {problem} on {TARGET_TRIES} tries of GET {TARGET_PATH}; "
+                             "refusing to start the load")
 
 
 def check_control(origin: RemoteOrigin, token: str | None) -> dict[str, Any]:

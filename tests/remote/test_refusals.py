@@ -164,3 +164,22 @@ def test_an_accepted_real_plan_is_printed_and_guarded(tmp_path: Path) -> None:
         "plan: caps 80 requests/s, 300 s (the load stops if it ever measures over 100/s)"]
     assert [str(rule.check) for rule in guarded.abort] == ["requests_per_s > 100"]
     assert guarded.to_dict()["abort"][-1]["condition"] == "> 100"  # recorded in the run folder
+
+
+def test_a_dead_target_is_refused_before_any_load(tmp_path: Path) -> None:
+    # It used to print its plan, then send 410 requests to nothing until the error-ratio rule
+    # aborted it; now three bounded GETs decide, and the one line names the target.
+    port = dead_port()
+    out = tmp_path / "run"
+    started = time.monotonic()
+    result = run_cli("run", "baseline", "--target", f"http://127.0.0.1:{port}", "--out", str(out))
+    assert time.monotonic() - started < 30
+    assert_refused(result, 2, f"--target http://127.0.0.1:{port}: connection refused on 3 tries of "
+                               "GET /api/probe; refusing to start the load", out)
+
+
+def test_a_live_target_is_checked_and_named_in_the_plan(deployment: Deployment, tmp_path: Path) -> None:
+    path = write(tmp_path, scenario_text(None, {}, duration="3s", users=2))
+    result = run_cli("run", str(path), "--target", deployment.target, "--out", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert f"plan: target {deployment.target} answered GET /api/probe with 200 in " in result.stdout
