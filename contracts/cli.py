@@ -32,7 +32,8 @@ def run_main(command: str, main: Callable[[], int]) -> int:
     try:
         return main()
     except HarnessError as exc:
-        print(f"{command}: {exc}", file=sys.stderr, flush=True)
+        for line in str(exc).splitlines():  # several problems: one line each
+            print(f"{command}: {line}", file=sys.stderr, flush=True)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"{command}: interrupted", file=sys.stderr, flush=True)

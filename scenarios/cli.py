@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 
 from contracts.cli import OneLineParser, run_main
+from contracts.errors import EXIT_BAD_INPUT
 from scenarios.batch import regression
 from scenarios.errors import ScenarioError, ScenarioInputError
 from scenarios.remote.safety import add_arguments as add_safety_arguments
@@ -110,8 +111,9 @@ def cmd_validate(files: list[str]) -> int:
             print(f"ok      {display_name(Path(path))}")
         except ScenarioInputError as exc:
             bad += 1
-            print(f"scenarios: {exc}", file=sys.stderr)
-    return 1 if bad else 0
+            for line in str(exc).splitlines():
+                print(f"scenarios: {line}", file=sys.stderr)
+    return EXIT_BAD_INPUT if bad else 0  # the code 'run' gives the same file
 
 
 def main(argv: list[str] | None = None) -> int:

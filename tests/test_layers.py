@@ -30,7 +30,8 @@ ALLOWED = {
     "origins": {"contracts"},
     "locustfiles": {"contracts"},
     "reports": {"contracts"},
-    "scenarios": {"contracts", "reports", "origins.client", "origins.errors", "origins.faults"},
+    "scenarios": {"contracts", "reports", "origins.client", "origins.errors", "origins.faults",
+                  "edge.config", "edge.errors"},
 }
 NO_IO = {"edge.core": ("aiohttp", "asyncio"), "edge.config": ("aiohttp", "asyncio")}
 

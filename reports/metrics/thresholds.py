@@ -40,12 +40,69 @@ _INDEX_RE = re.compile(r"\[(\d+)\]")
 
 CONDITION_HELP = "'< x', '<= x', '> x', '>= x', '== x' or 'lo..hi'"
 
-# The roots of summary.json a threshold may name; a typo is caught at validation time.
-KNOWN_ROOTS = frozenset({
-    "duration_s", "requests", "errors", "error_ratio", "requests_per_s", "hit_ratio",
-    "latency_ms", "latency_ms_by_cache", "by_origin", "phases", "probe", "viewers",
-    "faults", "edge_log", "security",
-})
+# The shape of summary.json, as far as a threshold may name it: a typo anywhere in a path is
+# caught at validation time, not after the run. A mapping lists its keys; "*" stands for keys
+# that depend on the run (origin ids, status codes); "[]" is a list's items; LEAF is a value;
+# ANY lets every path below through (shapes that follow the run, e.g. counts by result type).
+LEAF: dict[str, Any] = {}
+ANY: dict[str, Any] = {"*": None}
+_LATENCY = {k: LEAF for k in ("p50", "p90", "p95", "p99", "max")}
+_BY_CACHE = {"hit": _LATENCY, "miss": _LATENCY}
+_ORIGIN = {"requests": LEAF, "share": LEAF, "latency_ms": _LATENCY}
+_STREAM = {"requests": LEAF, "errors": LEAF, "error_ratio": LEAF, "hit_ratio": LEAF,
+           "latency_ms": _LATENCY, "interval_s": LEAF}
+_FAULT_TIMES = {k: LEAF for k in ("time_to_failover_s", "time_to_failback_s", "error_window_s", "errors")}
+SUMMARY_SHAPE: dict[str, Any] = {
+    **{k: LEAF for k in ("duration_s", "requests", "errors", "error_ratio", "requests_per_s", "hit_ratio")},
+    "latency_ms": _LATENCY,
+    "latency_ms_by_cache": _BY_CACHE,
+    "by_origin": {"*": _ORIGIN},
+    "phases": {"[]": {**{k: LEAF for k in ("requests", "errors", "error_ratio", "hit_ratio", "t_start", "t_end")},
+                      "latency_ms": _LATENCY, "latency_ms_by_cache": _BY_CACHE,
+                      "by_origin": {"*": _ORIGIN}, "streams": ANY}},
+    "probe": _STREAM,
+    "viewers": _STREAM,
+    "faults": {"[]": {**_FAULT_TIMES, **{k: LEAF for k in (
+        "failover_penalty_ms", "time_to_recover_s", "resolution_s", "t0", "t1")},
+        "probe": _FAULT_TIMES}},
+    "edge_log": {**{k: LEAF for k in ("requests", "failovers", "difference_ratio", "csv_requests",
+                                       "csv_no_response")},
+                 **{k: ANY for k in ("failover_reasons", "origin_attempts", "result_types", "status",
+                                     "csv_origin", "csv_origin_not_hits", "csv_status", "csv_x_cache")}},
+    "security": {"attacker": ANY, "checkout": ANY, "fle": ANY, "plaintext_found": LEAF,
+                 "plaintext_files": ANY},
+}
+KNOWN_ROOTS = frozenset(SUMMARY_SHAPE)
+
+
+def _shape_problem(parts: tuple[str | int, ...]) -> str | None:
+    """What is wrong with a path against SUMMARY_SHAPE, or None."""
+    node: dict[str, Any] | None = SUMMARY_SHAPE
+    walked = ""
+    for part in parts:
+        if node is None:  # ANY: the run decides what exists below
+            return None
+        if isinstance(part, int):
+            if "[]" not in node:
+                return f"{walked or 'the summary'} is not a list: [{part}] cannot follow it"
+            node, walked = node["[]"], f"{walked}[{part}]"
+            continue
+        if "[]" in node:
+            return f"{walked} is a list: give an index, e.g. {walked}[0].{part}"
+        if node is LEAF:
+            return f"{walked} is a number: nothing can follow it"
+        if part in node:
+            node = node[part]
+        elif "*" in node:
+            node = node["*"]
+        else:
+            known = ", ".join(sorted(node))
+            where = f"under {walked}" if walked else "at the top"
+            return f"unknown metric {part!r} {where} (known: {known})"
+        walked += ("." if walked else "") + part
+    if node is not None and node is not LEAF and "*" not in node:
+        return f"{walked} is not a number (name one of: {', '.join(sorted(k for k in node if k != '[]')) or 'its items'})"
+    return None
 
 
 @dataclass(frozen=True)
@@ -101,9 +158,9 @@ def parse_metric_path(path: object) -> tuple[str | int, ...]:
                 "e.g. latency_ms.p95 or faults[0].time_to_failover_s)")
         parts.append(match.group(1))
         parts.extend(int(i) for i in _INDEX_RE.findall(match.group(2)))
-    if parts[0] not in KNOWN_ROOTS:
-        raise ThresholdError(
-            f"unknown metric {parts[0]!r} in {path!r} (known: {', '.join(sorted(KNOWN_ROOTS))})")
+    problem = _shape_problem(tuple(parts))
+    if problem is not None:
+        raise ThresholdError(f"{problem} (in {path!r})")
     return tuple(parts)
 
 

@@ -8,15 +8,18 @@ The sections are parsed by :mod:`scenarios.spec.parse_load` and :mod:`scenarios.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from contracts.defaults import ERROR_GRACE_S
+from edge.config.cache_policy_file import load_policies
+from edge.config.loader import load_distribution
+from edge.errors import EdgeError
 from reports.metrics.thresholds import parse_expect
 from scenarios.errors import ScenarioInputError
+from scenarios.spec import steps as st
 from scenarios.spec.fields import Checker
 from scenarios.spec.model import MAX_REPEAT, Scenario, Variant
 from scenarios.spec.parse_load import parse_abort, parse_load, parse_steady_state
@@ -79,37 +82,57 @@ def resolve_distribution(value: Any, base: Path | None) -> Path:
     return dist
 
 
-def _origin_ids(dist_path: Path, check: Checker, where: tuple[Any, ...] = ("distribution",)) -> tuple[str, ...]:
+def _origin_ids(dist_path: Path, check: Checker, where: tuple[Any, ...] = ("distribution",),
+                policies: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The origin Ids of the distribution, after the edge's own loader accepted the file (so a
+    config the edge would refuse at start is refused here, with the edge's words)."""
+    if not dist_path.is_file():
+        raise check.fail(where, f"cannot read {dist_path}: no such file")
     try:
-        data = json.loads(dist_path.read_text())
-    except (OSError, ValueError) as exc:
-        raise check.fail(where, f"cannot read {dist_path}: {exc}") from None
-    config = data.get("Distribution", data) if isinstance(data, dict) else {}
-    config = config.get("DistributionConfig", config) if isinstance(config, dict) else {}
-    items = (config.get("Origins") or {}).get("Items") if isinstance(config, dict) else None
-    ids = tuple(str(o.get("Id")) for o in items or () if isinstance(o, dict) and o.get("Id"))
-    if not ids:
-        raise check.fail(where, f"{dist_path} has no DistributionConfig.Origins.Items[].Id")
-    if "edge" in ids:
-        raise check.fail(where, f"{dist_path}: origin Id 'edge' is reserved for edge steps")
-    return ids
+        distribution = load_distribution(dist_path, load_policies(policies))
+    except EdgeError as exc:
+        raise check.fail(where, f"the edge refuses it: {exc}") from None
+    return tuple(distribution.origins)
 
 
-def _expect(raw: Any, check: Checker, where: tuple[Any, ...] = ("expect",)) -> tuple[tuple[str, str], ...]:
+def _cache_policy_files(edge_args: tuple[str, ...]) -> tuple[str, ...]:
+    """``--cache-policy FILE`` values of the scenario's ``stack.edge`` (without placeholders,
+    which only exist once the run has started)."""
+    files = [edge_args[i + 1] for i, arg in enumerate(edge_args[:-1]) if arg == "--cache-policy"]
+    return tuple(str(REPO_ROOT / f) if not Path(f).is_absolute() else f for f in files if "{" not in f)
+
+
+def _expect(raw: Any, check: Checker, where: tuple[Any, ...] = ("expect",),
+            windows: int | None = None, problems: list[str] | None = None) -> tuple[tuple[str, str], ...]:
+    """The ``expect`` entries, each checked by the report's own parser and, given the number
+    of fault ``windows`` the timeline opens, against the faults the run can produce."""
     if raw is None:
         return ()
     expect = check.mapping(raw, where, None)
     pairs = []
     for metric, condition in expect.items():
         try:  # the report's own parser: one syntax for both sides
-            parse_expect({metric: condition})
+            path = parse_expect({metric: condition})[0].path
+            if windows is not None and path[0] == "faults" and isinstance(path[1], int) \
+                    and path[1] >= windows:
+                opened = f"faults[0]..faults[{windows - 1}]" if windows else "none"
+                raise check.fail((*where, str(metric)),
+                                 f"the timeline opens {windows} fault window(s) (allowed: {opened})")
+        except ScenarioInputError as exc:
+            _keep_or_raise(exc, problems)
         except ValueError as exc:
-            raise check.fail((*where, str(metric)), str(exc).split(": ", 1)[-1]) from None
+            _keep_or_raise(check.fail((*where, str(metric)), str(exc).split(": ", 1)[-1]), problems)
         pairs.append((str(metric), str(condition)))
     return tuple(pairs)
 
 
-def _variants(raw: Any, base: Path | None, check: Checker) -> tuple[Variant, ...]:
+def _keep_or_raise(exc: ScenarioInputError, problems: list[str] | None) -> None:
+    if problems is None:
+        raise exc
+    problems.append(str(exc))
+
+
+def _variants(raw: Any, base: Path | None, check: Checker, windows: int | None = None) -> tuple[Variant, ...]:
     """``variants``: two or more named runs of the same timeline, reported side by side."""
     items = check.sequence(raw, ("variants",), "variants like {name: tuned, distribution: ...}")
     if len(items) == 1:
@@ -125,7 +148,7 @@ def _variants(raw: Any, base: Path | None, check: Checker) -> tuple[Variant, ...
             raise check.fail((*path, "name"), f"variant {name!r} is defined twice")
         dist = resolve_distribution(entry["distribution"], base) if "distribution" in entry else None
         variants.append(Variant(name=name, distribution=dist or Path(), origin_ids=(),
-                                expect=_expect(entry.get("expect"), check, (*path, "expect"))))
+                                expect=_expect(entry.get("expect"), check, (*path, "expect"), windows)))
     return tuple(variants)
 
 
@@ -137,49 +160,87 @@ def _flag(top: dict[str, Any], key: str, check: Checker) -> bool:
 
 
 def parse_scenario(text: str, name: str, base: Path | None = None) -> Scenario:
-    """Validate scenario YAML ``text`` (``name`` is the file name used in messages)."""
+    """Validate scenario YAML ``text`` (``name`` is the file name used in messages).
+
+    Every section is checked, and every problem found is reported (one line each, in one
+    ScenarioInputError), not only the first; a section that others depend on (the
+    distribution's origins, the steps) stops only those.
+    """
     try:
         source = load_source(text, name)
     except ValueError as exc:
         raise ScenarioInputError(str(exc)) from None
     check = Checker(source)
-    top = check.mapping(source.data, (), TOP_KEYS)
+    problems: list[str] = []
+
+    def part(read: Any, default: Any = None) -> Any:
+        try:
+            return read()
+        except ScenarioInputError as exc:
+            problems.append(str(exc))
+            return default
+
+    top = check.mapping(source.data, (), None)
+    for key in top:
+        if key not in TOP_KEYS:
+            problems.append(str(check.fail((str(key),), f"unknown key (allowed: {', '.join(TOP_KEYS)})")))
     if "distribution" not in top:
         raise check.fail((), "missing 'distribution' (a DistributionConfig JSON, e.g. distributions/default.json)")
     dist = resolve_distribution(top["distribution"], base)
-    origins = _origin_ids(dist, check)
-    load = parse_load(top.get("load"), check)
-    raw_steps = check.sequence(top.get("steps"), ("steps",), "steps")
-    steps = tuple(parse_step(raw, i, origins, check) for i, raw in enumerate(raw_steps))
-    remote = parse_remote(top, origins, steps, check)  # scenarios/spec/remote_config.py
-    report = check.mapping(top.get("report") or {}, ("report",), ("error_grace_s",))
+    raw_stack = top.get("stack")
+    raw_edge = raw_stack.get("edge") if isinstance(raw_stack, dict) else None
+    policies = _cache_policy_files(tuple(str(a) for a in raw_edge)) if isinstance(raw_edge, list) else ()
+    origins = part(lambda: _origin_ids(dist, check, policies=policies))
+    stack_args = part(lambda: parse_stack_args(raw_stack, origins, check)) if origins else None
+    load = part(lambda: parse_load(top.get("load"), check))
+    raw_steps = part(lambda: check.sequence(top.get("steps"), ("steps",), "steps"), [])
+    steps = tuple(step for i, raw in enumerate(raw_steps) if origins
+                  for step in [part(lambda i=i, raw=raw: parse_step(raw, i, origins, check))] if step)
+    windows = sum(1 for step in steps if st.opens_window(step.action)) \
+        if origins and len(steps) == len(raw_steps) else None
+    remote = part(lambda: parse_remote(top, origins, steps, check)) if origins else None
+    report = part(lambda: check.mapping(top.get("report") or {}, ("report",), ("error_grace_s",)), {})
+    fields = {
+        "steady_state": part(lambda: parse_steady_state(top.get("steady_state"), check)),
+        "error_grace_s": part(lambda: float(check.number(report.get("error_grace_s", ERROR_GRACE_S),
+                                                         ("report", "error_grace_s"), 0, 600)), ERROR_GRACE_S),
+        "expect": _expect(top.get("expect"), check, windows=windows, problems=problems),
+        "regression": part(lambda: _flag(top, "regression", check), False),
+        "abort": part(lambda: parse_abort(top.get("abort"), check), ()),
+        "rollback": part(lambda: parse_rollback(top.get("rollback"), origins, check), ()) if origins else (),
+        "repeat": part(lambda: int(check.number(top.get("repeat", 1), ("repeat",), 1, MAX_REPEAT,
+                                                 integer=True)), 1),
+    }
+    if problems:
+        raise ScenarioInputError("\n".join(problems))
+    assert stack_args is not None and load is not None  # both parsed, or a problem was raised
     scenario = Scenario(
         name=str(top.get("name") or Path(name).stem), source=name, description=description(text),
-        distribution=dist, origin_ids=origins, load=load, steps=steps,
-        steady_state=parse_steady_state(top.get("steady_state"), check),
-        error_grace_s=float(check.number(report.get("error_grace_s", ERROR_GRACE_S), ("report", "error_grace_s"), 0, 600)),
-        expect=_expect(top.get("expect"), check), regression=_flag(top, "regression", check),
-        abort=parse_abort(top.get("abort"), check),
-        rollback=parse_rollback(top.get("rollback"), origins, check),
-        repeat=int(check.number(top.get("repeat", 1), ("repeat",), 1, MAX_REPEAT, integer=True)),
-        stack_args=parse_stack_args(top.get("stack"), origins, check), remote=remote,
+        distribution=dist, origin_ids=origins, load=load, steps=steps, stack_args=stack_args,
+        remote=remote, **fields,
     )
     resolved = scenario.with_overrides()
     late = resolved.late_step()
     if late is not None:
-        raise check.fail(("steps", late.index, "at"),
-                         f"{late.at} is after the end of the run ({load.duration_s:g} s)")
-    replay(resolved.steps, origins, check)
+        problems.append(str(check.fail(("steps", late.index, "at"),
+                                       f"{late.at} is after the end of the run ({load.duration_s:g} s)")))
+    part(lambda: replay(resolved.steps, origins, check))
     variants = []
-    for i, variant in enumerate(_variants(top.get("variants"), base, check)):
+    for i, variant in enumerate(part(lambda: _variants(top.get("variants"), base, check, windows), ())):
         if variant.distribution == Path():  # no distribution of its own: the scenario's
             variant = replace(variant, distribution=dist)
-        ids = _origin_ids(variant.distribution, check, ("variants", i, "distribution"))
+        ids = part(lambda variant=variant, i=i: _origin_ids(variant.distribution, check,
+                                                            ("variants", i, "distribution"), policies))
+        if ids is None:
+            continue
         missing = sorted({s.target for s in (*resolved.steps, *resolved.rollback)} - {*ids, "edge"})
         if missing:
-            raise check.fail(("variants", i, "distribution"),
-                             f"{variant.distribution} has no origin {', '.join(missing)} (the steps use it)")
+            problems.append(str(check.fail(("variants", i, "distribution"),
+                                           f"{variant.distribution} has no origin {', '.join(missing)} "
+                                           "(the steps use it)")))
         variants.append(replace(variant, origin_ids=ids))
+    if problems:
+        raise ScenarioInputError("\n".join(problems))
     return replace(resolved, variants=tuple(variants))
 
 

@@ -132,9 +132,12 @@ def start(
                 except json.JSONDecodeError:
                     pass  # rename is atomic, but be lenient with writers that are not
             if popen.poll() is not None:
+                # A server that refuses to start says why in one line, its last: lead with it.
+                reason = child.log_tail(1).strip()
                 raise ProcessError(
                     f"{name} exited with code {popen.returncode} before it was ready"
-                    + (f":\n{child.log_tail()}" if child.log_tail() else "")
+                    + (f": {reason}" if reason else "")
+                    + (f"\n{child.log_tail()}" if child.log_tail() else "")
                 )
             if time.monotonic() > deadline:
                 stop(child)

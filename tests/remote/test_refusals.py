@@ -97,7 +97,7 @@ def test_kill_restart_blackhole_refused_at_validation(tmp_path: Path, steps: str
     origins = {"primary": f"http://127.0.0.1:{dead_port()}"}
     path = write(tmp_path, scenario_text("http://127.0.0.1:9", origins, steps))
     validate = run_cli("validate", str(path))
-    assert validate.returncode == 1
+    assert validate.returncode == 2  # the same code as `run` below
     assert "refused with remote origins" in validate.stderr
     run = run_cli("run", str(path), "--out", str(tmp_path / "run"))
     assert_refused(run, 2, "refused with remote origins", tmp_path / "run")

@@ -83,8 +83,9 @@ def test_parse_expect_names_the_entry() -> None:
     ("faults[0].time_to_failover_s", "< 1.0", 0.42, True, ""),
     ("faults[0].time_to_failback_s", "< 5", None, False, "metric is null"),
     ("faults[1].errors", "<= 5", None, False, "faults[1] does not exist (this run has 1)"),
-    ("latency_ms.p999", "< 5", None, False, "latency_ms.p999 does not exist"),
-    ("edge_log", "< 5", None, False, "not a number"),
+    # valid paths that this run does not have (no edge log: a run against a real distribution)
+    ("edge_log.failovers", "< 5", None, False, "edge_log.failovers does not exist in this run"),
+    ("latency_ms.p50", "< 5", None, False, "latency_ms.p50 does not exist in this run"),
 ])
 def test_evaluate(metric: str, condition: str, value: object, passed: bool, reason: str) -> None:
     [row] = evaluate(SUMMARY, parse_expect({metric: condition}))
@@ -93,3 +94,15 @@ def test_evaluate(metric: str, condition: str, value: object, passed: bool, reas
     assert row["value"] == value
     assert row["passed"] is passed
     assert reason in row["reason"] and (reason or row["reason"] == "")
+
+
+@pytest.mark.parametrize(("metric", "message"), [
+    # once evaluated (and failed) only after a whole run; now refused when the file is read
+    ("latency_ms.p999", "unknown metric 'p999' under latency_ms"),
+    ("edge_log", "edge_log is not a number"),
+    ("faults.errors", "faults is a list: give an index"),
+    ("hit_ratio.p95", "hit_ratio is a number: nothing can follow it"),
+])
+def test_paths_summary_json_cannot_hold_are_refused_when_parsed(metric: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_expect({metric: "< 5"})
