@@ -7,6 +7,11 @@ Columns, in this order (the header row names them)::
 ``ts`` is epoch seconds when the request was sent; ``status`` 0 means no response; ``ok``
 is 1/0; ``x_cache`` is the result word of ``X-Cache`` only (below) or empty; ``origin`` is
 ``X-Origin-Id`` or empty; ``user`` is the Locust user class; ``error`` is empty or one line.
+
+A request still in flight when the load stops (the run's end, Ctrl-C, an abort) is a row
+too: ``status`` 0, ``ok`` 0, ``latency_ms`` the time it had waited so far, and an ``error``
+that starts with :data:`INTERRUPTED`. Reports count those apart: they are neither errors
+nor latencies (the answer never came, through no fault of the target).
 """
 
 from __future__ import annotations
@@ -20,3 +25,5 @@ TS, LATENCY_MS, METHOD, NAME, STATUS, OK, BYTES, X_CACHE, ORIGIN, POP, USER, ERR
 HIT, REFRESH_HIT, MISS, ERROR_WORD = "Hit", "RefreshHit", "Miss", "Error"
 RESULT_WORDS = (HIT, REFRESH_HIT, MISS, ERROR_WORD)
 HIT_WORDS = (HIT, REFRESH_HIT)  # what the hit ratio counts as hits
+
+INTERRUPTED = "Interrupted"  # the error column of a request the end of the load cut short

@@ -108,8 +108,11 @@ async def _drain(connections: set[ViewerProtocol]) -> None:
     # cost the hot path a set() per request for a once-per-run shutdown.
     while any(not c.idle for c in connections) and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.02)
+    tasks = [c.task for c in connections if c.task is not None]
     for connection in list(connections):
         if connection.task is not None:
             connection.task.cancel()
         connection.close()
+    if tasks:  # let each cancelled request write its log line (Pop.respond) before the log closes
+        await asyncio.wait(tasks, timeout=0.5)
     await asyncio.sleep(0)

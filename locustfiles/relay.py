@@ -102,6 +102,9 @@ def install(environment: Any) -> RequestLog | RowRelay | None:
     else:
         events.request.add_listener(request_log.on_request)
     events.test_stop.add_listener(lambda **_kw: request_log.flush())
-    events.quitting.add_listener(lambda **_kw: request_log.close())
+    # Not on `quitting`: on SIGTERM Locust fires quitting *before* runner.quit() stops the
+    # users, and every request that ends (or is cut short) after it would be counted by
+    # Locust but never written. `quit` is the last event of the process.
+    events.quit.add_listener(lambda **_kw: request_log.close())
     request_log.start_flusher()
     return request_log

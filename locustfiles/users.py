@@ -16,6 +16,7 @@ import random
 import time
 from typing import Any
 
+from gevent import GreenletExit
 from gevent.pool import Group
 from locust import constant_throughput, task
 from locust.contrib.fasthttp import FastHttpUser
@@ -33,6 +34,11 @@ def _option(user: Any, name: str, default: Any) -> Any:
     return default if value is None else value
 
 
+class Interrupted(Exception):
+    """The error of a request the end of the load cut short (its row's ``error`` starts with
+    the class name, contracts.requests_csv.INTERRUPTED)."""
+
+
 class _HarnessUser(FastHttpUser):
     abstract = True
     # A hung origin makes the edge wait for its read timeout (seconds), never minutes.
@@ -42,6 +48,20 @@ class _HarnessUser(FastHttpUser):
     def context(self) -> dict[str, Any]:
         # The request log reads the user kind from here (one row column).
         return {"user": type(self).__name__}
+
+    def get(self, path: str, name: str) -> None:
+        """``GET path``. When the load stops while it is in flight (Locust kills the user's
+        greenlet, and FastHttpSession then fires no event), it is still one request row:
+        interrupted, with the time it had waited so far (contracts/requests_csv.py)."""
+        started, clock = time.time(), time.perf_counter()
+        try:
+            self.client.get(path, name=name)
+        except GreenletExit:
+            self.environment.events.request.fire(
+                request_type="GET", name=name, response_time=(time.perf_counter() - clock) * 1000,
+                response_length=0, response=None, context=self.context(), start_time=started,
+                exception=Interrupted("the load stopped while this request was in flight"))
+            raise
 
 
 class Viewer(_HarnessUser):
@@ -55,11 +75,11 @@ class Viewer(_HarnessUser):
 
     @task(9)
     def static_object(self) -> None:
-        self.client.get(self.catalogue.pick(self.rng), name="/static/[obj]")
+        self.get(self.catalogue.pick(self.rng), name="/static/[obj]")
 
     @task(1)
     def api_call(self) -> None:
-        self.client.get(f"/api/item-{self.rng.randrange(1000)}", name="/api/[x]")
+        self.get(f"/api/item-{self.rng.randrange(1000)}", name="/api/[x]")
 
 
 class Probe(_HarnessUser):
@@ -76,7 +96,9 @@ class Probe(_HarnessUser):
         self.tick = 0
 
     def on_stop(self) -> None:
-        self.in_flight.kill(block=False)
+        # Blocking (briefly): each tick in flight records its interrupted row before the
+        # request log's last flush.
+        self.in_flight.kill(block=True, timeout=2.0)
 
     def wait_time(self) -> float:
         # Ticks sit on a fixed grid from `start` (no drift); a tick missed because the process
@@ -90,4 +112,4 @@ class Probe(_HarnessUser):
         self.in_flight.spawn(self.probe_once)
 
     def probe_once(self) -> None:
-        self.client.get("/api/probe", name="/api/probe")
+        self.get("/api/probe", name="/api/probe")

@@ -24,6 +24,7 @@ def summarize(run: Run) -> dict[str, Any]:
         "scenario": run.settings.name,
         "status": run.status,
         **metrics.overview(frame, run.duration_s),
+        "interrupted": run.interrupted,  # in flight when the load stopped: not in any figure
         "phases": metrics.phases(frame, run.faults, run.duration_s),
         "probe": probe,
         "viewers": viewers,
@@ -33,7 +34,9 @@ def summarize(run: Run) -> dict[str, Any]:
         "security": security.summarize(frame, run.path),  # attacks, FLE, plaintext leaks
     }
     summary["expect"] = check_expect(summary, run.settings.expect)
-    summary["passed"] = all(row["passed"] for row in summary["expect"])
+    # PASS only for a run that ran to its end and whose thresholds all held: an interrupted,
+    # failed or deviated run has not shown what its thresholds claim.
+    summary["passed"] = run.status == "completed" and all(row["passed"] for row in summary["expect"])
     return summary
 
 

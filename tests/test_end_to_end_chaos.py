@@ -234,6 +234,7 @@ def test_interrupt_during_blackhole_removes_the_rule(tmp_path: Path) -> None:
     run_dir = tmp_path / "blackhole-interrupted"
     proc = start(["primary-blackhole", "--duration", "12", "--out", str(run_dir)])
     seen = wait_for(proc, run_dir, "blackhole")
+    time.sleep(1.5)  # misses are now waiting out the 1 s connect timeout: some are in flight
     proc.send_signal(signal.SIGINT)
     stdout, stderr = finish(proc)
     assert proc.returncode == 130, stdout[-2000:] + stderr[-2000:]
@@ -245,6 +246,38 @@ def test_interrupt_during_blackhole_removes_the_rule(tmp_path: Path) -> None:
     assert len(rollback) == 1 and rollback[0]["params"]["rollback"] is True
     assert rollback[0]["fault_edge"] == "end" and events[-1]["params"]["status"] == "interrupted"
     assert_all_gone(run_dir, seen)
+    # No record lost: the slow requests in flight at the signal (misses waiting out the 1 s
+    # connect timeout) are rows too, interrupted, and every count agrees.
+    rows, interrupted, unsent = request_rows(run_dir)
+    assert interrupted >= 1
+    assert rows == locust_final_count(run_dir), (rows, locust_final_count(run_dir))
+    # Every request the edge received is a row. The only rows the edge cannot have are the
+    # few Locust's stop cuts within milliseconds of starting them (0-3 a run), before a byte
+    # reached the edge.
+    assert rows - unsent <= edge_log_count(run_dir) <= rows, (rows, unsent, edge_log_count(run_dir))
+
+
+def request_rows(run_dir: Path) -> tuple[int, int, int]:
+    """(rows of requests.csv, of which interrupted, of which cut within 5 ms of starting)."""
+    import csv
+
+    with (run_dir / "requests.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    cut = [r for r in rows if r["error"].startswith("Interrupted")]
+    return len(rows), len(cut), sum(1 for r in cut if float(r["latency_ms"]) < 5.0)
+
+
+def locust_final_count(run_dir: Path) -> int:
+    """Locust's own request count, from the table it prints as it exits (its stats CSV is
+    written periodically and can miss the last requests)."""
+    lines = [x for x in (run_dir / "logs" / "locust.log").read_text().splitlines()
+             if x.split() and x.split()[0] == "Aggregated"]
+    return int(lines[-2].split()[1])  # the request table comes before the percentile table
+
+
+def edge_log_count(run_dir: Path) -> int:
+    return sum(1 for x in (run_dir / "edge-access.log").read_text().splitlines()
+               if x and not x.startswith("#"))
 
 
 def _gone_within(pids: set[int], seconds: float) -> tuple[list[int], float]:

@@ -153,6 +153,15 @@ class Pop:
         request_id = new_request_id()
         try:
             outcome = await self._decide(request, route, request_id, now)
+        except asyncio.CancelledError:
+            # The edge is shutting down (SIGTERM, after its grace) with this request still
+            # waiting on an origin: it still gets its log line, as a hang-up (status 000),
+            # so the log counts every request the edge received.
+            self.stats.count("Error", "ClientHungUpRequest", 0, "")
+            self._log(request, status=0, result="Error", detailed="ClientHungUpRequest",
+                      response_result="Error", request_id=request_id, sc_bytes=0, now=time.time(),
+                      started=started, content_type=None, content_len=0, outcome=None)
+            raise
         except Exception:  # a bug: stay loud on stderr, but the viewer gets an answer and a log line
             traceback.print_exc(file=sys.stderr)
             request.keep_alive = False

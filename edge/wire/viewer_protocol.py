@@ -70,7 +70,10 @@ class ViewerProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
-        self._connections.discard(self)
+        # A request still waiting on an origin keeps the connection in the set until it ends,
+        # so a shutdown waits for it (or cancels it) and it gets its access-log line.
+        if self.task is None:
+            self._connections.discard(self)
 
     def _arm(self, seconds: float) -> None:
         self._deadline = time.monotonic() + seconds
@@ -195,6 +198,8 @@ class ViewerProtocol(asyncio.Protocol):
         finally:
             self._busy = False
             self.task = None
+            if self._transport is None:  # the viewer left while we answered
+                self._connections.discard(self)
         if self._read_paused and self._transport is not None:
             self._read_paused = False
             self._transport.resume_reading()

@@ -53,7 +53,8 @@ _STREAM = {"requests": LEAF, "errors": LEAF, "error_ratio": LEAF, "hit_ratio": L
            "latency_ms": _LATENCY, "interval_s": LEAF}
 _FAULT_TIMES = {k: LEAF for k in ("time_to_failover_s", "time_to_failback_s", "error_window_s", "errors")}
 SUMMARY_SHAPE: dict[str, Any] = {
-    **{k: LEAF for k in ("duration_s", "requests", "errors", "error_ratio", "requests_per_s", "hit_ratio")},
+    **{k: LEAF for k in ("duration_s", "requests", "errors", "error_ratio", "requests_per_s", "hit_ratio",
+                         "interrupted")},
     "latency_ms": _LATENCY,
     "latency_ms_by_cache": _BY_CACHE,
     "by_origin": {"*": _ORIGIN},

@@ -23,6 +23,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from contracts.requests_csv import COLUMNS as REQUEST_COLUMNS
+from contracts.requests_csv import INTERRUPTED
 from reports.errors import RunFolderError
 from reports.read.settings import Settings, read_settings
 from reports.read.timeline import FaultWindow, fault_windows, first_ts, read_events, run_status
@@ -51,6 +52,9 @@ class Run:
     duration_s: float
     status: str
     faults: list[FaultWindow]
+    # Requests the end of the load cut short (contracts.requests_csv.INTERRUPTED): counted,
+    # kept out of ``requests`` (neither errors nor latencies).
+    interrupted: int = 0
 
 
 def read_run(path: Path) -> Run:
@@ -68,11 +72,16 @@ def read_run(path: Path) -> Run:
         frame = read_requests_parquet(parquet_path)
     else:
         frame = read_requests(csv_path)
+    cut = frame["error"].astype(str).str.startswith(INTERRUPTED).to_numpy() if len(frame) else None
+    interrupted = int(cut.sum()) if cut is not None else 0
+    if interrupted:
+        frame = frame[~cut].reset_index(drop=True)
     start = _load_start(events, frame)
     frame["t"] = frame["ts"] - start
     duration = _duration(events, frame, start)
     faults = fault_windows(events, start, duration)
-    return Run(path, settings, events, frame, start, duration, run_status(events), faults)
+    return Run(path, settings, events, frame, start, duration, run_status(events), faults,
+               interrupted)
 
 
 def read_requests(path: Path) -> pd.DataFrame:

@@ -167,3 +167,27 @@ def test_run_whose_latencies_are_all_equal_builds(tmp_path: Path) -> None:
     assert summary["requests"] == 20
     assert summary["latency_ms"]["p50"] == pytest.approx(3.32, abs=0.01)
     assert (folder / "plots" / "latency_hist.png").stat().st_size > 5_000
+
+
+def test_interrupted_requests_are_counted_apart_and_such_a_run_never_passes(tmp_path: Path) -> None:
+    # Requests the end of the load cut short are rows (nothing is lost) but neither errors
+    # nor latencies; and a run that did not complete never says passed, whatever its numbers.
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "scenario.yaml").write_text("name: x\nexpect:\n  hit_ratio: \"> 0.5\"\n")
+    rows = [[k / 10, 2.0, "GET", "/static/a", 200, 1, 10, "Hit", "primary", "LOC1", "Viewer", ""]
+            for k in range(50)]
+    rows += [[5.0, 900.0, "GET", "/api/x", 0, 0, 0, "", "", "", "Viewer",
+              "Interrupted: the load stopped while this request was in flight"]] * 3
+    synth.write_requests(folder / "requests.csv", rows)
+    events = [e for e in synth.standard_events() if e["kind"] in ("run-start", "load-start")]
+    synth.write_events(folder / "events.jsonl", events + [
+        {"ts": synth.START + 6, "t": 6.0, "kind": "interrupted", "target": None,
+         "params": {"signal": "SIGINT"}, "ok": True},
+        {"ts": synth.START + 6.5, "t": 6.5, "kind": "run-end", "target": None,
+         "params": {"status": "interrupted", "pids": []}, "ok": True}])
+    summary = build_report(folder)
+    assert (summary["requests"], summary["errors"], summary["interrupted"]) == (50, 0, 3)
+    assert summary["latency_ms"]["max"] == 2.0  # the 900 ms cut-short waits are not latencies
+    assert summary["expect"][0]["passed"] is True and summary["hit_ratio"] == 1.0
+    assert summary["status"] == "interrupted" and summary["passed"] is False
