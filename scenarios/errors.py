@@ -4,12 +4,12 @@
 
     ScenarioError            anything the runner reports as one line, no traceback
      +-- ScenarioInputError  bad input: a scenario file, a CLI flag (exit 2)
-     +-- StackError          a child process did not start or the stack broke (exit 1)
+     +-- StackError          a child process did not start or the stack broke (exit 3)
      |    +-- ProcessError   scenarios/stack/procs.py: one child did not start or died
      |    +-- BlackholeError scenarios/stack/blackhole.py: the packet filter refused
      +-- PanelError          scenarios/ui/session.py: a Chaos-tab request refused (.status)
 
-:class:`RunInterrupted` is not an error: SIGINT/SIGTERM arrived (exit 130 / 143).
+:class:`RunInterrupted` is not an error: SIGINT/SIGTERM arrived (exit 3, like a broken run).
 Anything else escaping the runner is a bug and stays loud.
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import signal
 
-from contracts.errors import EXIT_BAD_INPUT, EXIT_FAILED, HarnessError
+from contracts.errors import EXIT_BAD_INPUT, EXIT_BROKE, EXIT_FAILED, HarnessError
 
 
 class ScenarioError(HarnessError):
@@ -35,6 +35,8 @@ class ScenarioInputError(ScenarioError):
 class StackError(ScenarioError):
     """Origins, edge or Locust could not be started or kept running."""
 
+    exit_code = EXIT_BROKE
+
 
 class RunInterrupted(BaseException):
     """SIGINT or SIGTERM arrived during a run (BaseException: no `except Exception` eats it)."""
@@ -43,6 +45,4 @@ class RunInterrupted(BaseException):
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
 
-    @property
-    def exit_code(self) -> int:
-        return 128 + self.signum
+    exit_code = EXIT_BROKE

@@ -117,7 +117,7 @@ def test_edge_dying_fails_the_run_cleanly(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 1, stdout[-2000:] + stderr[-2000:]
+    assert proc.returncode == 3, stdout[-2000:] + stderr[-2000:]  # the run broke
     assert "error: edge exited unexpectedly" in stdout
     errors = [e for e in read_events(run_dir) if e["kind"] == "error"]
     assert errors and "edge exited unexpectedly" in errors[0]["params"]["message"]

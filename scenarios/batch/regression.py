@@ -8,7 +8,7 @@ end runs at its full length instead, noted) into
 ``junit.xml`` (a test case per threshold) and ``index.html`` (a row per scenario, links
 to each report). They are rewritten after every scenario, so an interrupted regression
 still leaves them. Exit code: 0 every run completed and every threshold held, 1
-otherwise, 130/143 when interrupted (the remaining scenarios are skipped).
+otherwise, 3 when interrupted (the remaining scenarios are skipped).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from contracts.errors import EXIT_BROKE, EXIT_FAILED, EXIT_OK
 from scenarios.errors import ScenarioInputError
 from scenarios.spec.loader import load_scenario, shipped_scenarios
 from scenarios.spec.model import Scenario
@@ -134,17 +135,17 @@ def run_regression(names: list[str], duration_s: float = DEFAULT_DURATION_S,
             code = run(scenario, folder / scenario.name, None)
             doc["scenarios"] += cases(folder, scenario, code, note, time.monotonic() - began)
             write_outputs(folder, doc)
-            if code >= 128:
+            if code == EXIT_BROKE:
                 break
     except KeyboardInterrupt:
-        code = 130
+        code = EXIT_BROKE
     except _Stop:
-        code = 143
+        code = EXIT_BROKE
     finally:
         signal.signal(signal.SIGTERM, previous)
-    complete = len(doc["scenarios"]) >= len(scenarios) and code < 128
+    complete = len(doc["scenarios"]) >= len(scenarios) and code != EXIT_BROKE
     doc["passed"] = complete and all(entry["passed"] for entry in doc["scenarios"])
-    doc["exit_code"] = code if code >= 128 else (0 if doc["passed"] else 1)
+    doc["exit_code"] = code if code == EXIT_BROKE else (EXIT_OK if doc["passed"] else EXIT_FAILED)
     write_outputs(folder, doc)
     for entry in doc["scenarios"]:
         held = sum(1 for row in entry["expect"] if row.get("passed"))

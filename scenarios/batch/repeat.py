@@ -4,7 +4,7 @@ A single failover time is an anecdote. A repeated scenario writes ``run-01``, ``
 inside one parent folder, and there ``repeat-summary.json``: every run's status and summary,
 then median / min / max / n of each key metric and of each ``expect`` metric. The scenario's
 ``expect`` thresholds are judged on the **medians**; the exit code is 0 when they hold and
-every run completed, 1 otherwise (130/143 when interrupted: the remaining runs are skipped).
+every run completed, 1 otherwise (3 when interrupted or broken: the remaining runs are skipped).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import statistics
 from pathlib import Path
 from typing import Any, Callable
 
+from contracts.errors import EXIT_BROKE, EXIT_FAILED, EXIT_OK
 from reports.metrics.thresholds import parse_expect, parse_metric_path, resolve
 from scenarios.spec.model import Scenario
 
@@ -100,15 +101,15 @@ def run_repeated(scenario: Scenario, parent: Path, target: str | None, run_once:
         runs.append({"run": run_dir.name, "status": _status(run_dir), "exit_code": code,
                      "passed": bool(summary and summary.get("passed")), "summary": summary})
         write_summary(parent, scenario, runs)
-        if code >= 128:  # interrupted: the remaining runs would only prolong the wait
+        if code == EXIT_BROKE:  # interrupted or broken: the remaining runs would only prolong the wait
             break
     doc = write_summary(parent, scenario, runs)
     for line in summary_lines(doc):
         print(line, flush=True)
     print(f"repeat summary: {parent / MARKER}", flush=True)
-    if code >= 128:
+    if code == EXIT_BROKE:
         return code
-    return 0 if doc["passed"] else 1
+    return EXIT_OK if doc["passed"] else EXIT_FAILED
 
 
 def summary_lines(doc: dict[str, Any]) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+from contracts.errors import EXIT_BROKE
 from scenarios.spec.model import Scenario
 
 RunScenario = Callable[[Scenario, Path, "str | None"], int]
@@ -26,7 +27,7 @@ def run_variants(scenario: Scenario, parent: Path, target: str | None, run: RunS
         code = run(scenario.variant(variant), folder, target)
         codes.append(code)
         folders.append((variant.name, folder))
-        if code >= 128:  # interrupted: do not start the next variant
+        if code == EXIT_BROKE:  # interrupted or broken: do not start the next variant
             return code
     if len(folders) >= 2:
         _compare(folders[0], folders[1], parent / "compare")

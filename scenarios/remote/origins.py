@@ -66,7 +66,7 @@ def check_target(target: str) -> str:
 
 
 def check_control(origin: RemoteOrigin, token: str | None) -> dict[str, Any]:
-    """``GET /faults`` on the origin's control API; StackError naming the origin when it fails."""
+    """``GET /faults`` on the origin's control API; ScenarioInputError (exit 2: refused before any load) naming the origin when it fails."""
     control = OriginControl(origin.control, token=token, timeout=CONTROL_TIMEOUT_S)
     try:
         answer = control.wait_ready(timeout=CHECK_RETRY_S)
@@ -77,12 +77,12 @@ def check_control(origin: RemoteOrigin, token: str | None) -> dict[str, Any]:
             problem = f"answered {exc.status}: {exc}"
         else:
             problem = "did not answer (" + str(exc).rsplit(": ", 1)[-1][:160] + ")"
-        raise StackError(f"origin {origin.origin_id}: control API {origin.control} {problem}; "
+        raise ScenarioInputError(f"origin {origin.origin_id}: control API {origin.control} {problem}; "
                          "refusing to start the load") from None
     finally:
         control.close()
     if answer.get("id") != origin.origin_id:
-        raise StackError(f"origin {origin.origin_id}: control API {origin.control} belongs to origin "
+        raise ScenarioInputError(f"origin {origin.origin_id}: control API {origin.control} belongs to origin "
                          f"{answer.get('id')!r}; refusing to start the load")
     return {"control": origin.control, "faults": len(answer.get("faults") or [])}
 
@@ -182,7 +182,7 @@ def prepare_run(scenario: Scenario, args: argparse.Namespace,
     """Resolve the target, apply the safety rails, print the plan, check the control endpoints.
 
     Returns the scenario to run and the target to hand the runner (None when a stack, local
-    or remote, provides it). Raises ScenarioInputError (exit 2) or StackError (exit 1) before
+    or remote, provides it). Raises ScenarioInputError (exit 2) before
     anything is sent.
     """
     remote = scenario.remote

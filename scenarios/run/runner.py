@@ -5,7 +5,7 @@ SIGTERM) the teardown runs: Locust is stopped, the rollback steps run, every bla
 is removed and every origin's faults are reset, every child is stopped and reaped,
 ``events.jsonl`` ends with ``run-end`` and the report is built from what was recorded.
 Exit codes: 0 every expectation held, 1 one failed or the run deviated/failed/aborted,
-130 SIGINT, 143 SIGTERM (bad input, 2, is refused before a run starts).
+3 a signal or a broken stack (bad input, 2, is refused before a run starts; README, Exit codes).
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from typing import Any, TextIO
 
 import yaml
 
-from scenarios.errors import RunInterrupted, ScenarioError
+from contracts.errors import EXIT_BROKE, EXIT_FAILED
+from scenarios.errors import RunInterrupted, ScenarioError, StackError
 from scenarios.remote.origins import stack_for
 from scenarios.run.events import EventLog
 from scenarios.run.locust_cmd import locust_argv, locust_env
@@ -67,7 +68,7 @@ class Run:
 
     def deviate(self) -> None:
         if self.status == "completed":
-            self.status, self.exit_code = "deviated", 1
+            self.status, self.exit_code = "deviated", EXIT_FAILED
 
     def execute(self) -> int:
         """Run, tear down, report; returns the exit code."""
@@ -83,11 +84,11 @@ class Run:
             self.say(f"interrupted by {exc}: stopping")
         except ScenarioError as exc:
             self.events.record("error", params={"message": str(exc)}, ok=False)
-            self.status, self.exit_code = "failed", 1
+            self.status, self.exit_code = "failed", exc.exit_code
             self.say(f"error: {exc}")
         except BaseException as exc:  # a bug: clean up, record it, then let it be loud
             self.events.record("error", params={"message": repr(exc)}, ok=False)
-            self.status, self.exit_code = "failed", 1
+            self.status, self.exit_code = "failed", EXIT_BROKE
             raise
         finally:
             signals.armed = False  # from here on a signal is noted, never half-way through cleanup
@@ -103,7 +104,7 @@ class Run:
         if signals.received and self.status != "interrupted":
             # A signal during teardown or the report: the report is built anyway, then we honour it.
             self.say(f"{signal.Signals(signals.received[0]).name} received while finishing: report built")
-            return 128 + signals.received[0]
+            return EXIT_BROKE
         return code
 
     def _run(self) -> None:
@@ -145,7 +146,7 @@ class Run:
             while pending and now >= start + pending[0].at_s:
                 self._apply(pending.pop(0))
             if self.target is None and (problem := self.stack.unexpected_exit()):
-                raise ScenarioError(problem)
+                raise StackError(problem)  # a process of the run died: the run broke (exit 3)
             if now >= next_tick:
                 next_tick = max(next_tick + 1.0, now + 0.5)  # no burst of lines after a slow step
                 window = self.watch.poll()
@@ -163,7 +164,7 @@ class Run:
         ended_at = time.time() - start
         code = self.locust.popen.returncode
         if code is not None and ended_at < duration - EARLY_END_S:
-            raise ScenarioError(f"Locust exited unexpectedly (code {code}) {ended_at:.0f} s into a "
+            raise StackError(f"Locust exited unexpectedly (code {code}) {ended_at:.0f} s into a "
                                 f"{duration:g} s run (see {self.stack.log('locust')})")
         for step in pending:  # Locust ended early: the rest of the timeline never happened
             self.events.record("error", target=step.target, ok=False,
@@ -174,7 +175,7 @@ class Run:
         assert self.locust is not None
         self.events.record("abort", params={"reason": reason}, ok=False)
         self.say(f"aborted: {reason}")
-        self.status, self.exit_code = "failed", 1
+        self.status, self.exit_code = "failed", EXIT_FAILED  # the system under test, not the run
 
     def _steady_before(self, now: float) -> None:
         self.watch.poll()
@@ -244,7 +245,7 @@ class Run:
     def _report(self) -> int:
         passed = build_and_summarize(self.run_dir, self.say)
         if passed is False and self.exit_code == 0:
-            return 1
+            return EXIT_FAILED
         return self.exit_code
 
 

@@ -28,6 +28,7 @@ import requests
 import yaml
 
 from contracts.cli import OneLineParser, run_main
+from contracts.errors import EXIT_BROKE, EXIT_OK
 from scenarios.errors import RunInterrupted, ScenarioError, ScenarioInputError
 from scenarios.run.events import EventLog
 from scenarios.run.report import build_and_summarize
@@ -217,7 +218,7 @@ def run_ui(args: argparse.Namespace, say: Any = print) -> int:
         build_and_summarize(run_dir, say)
     elif session.report is not None:
         say(f"report: {session.report['path']}")
-    return 1 if status == "failed" else 0
+    return EXIT_BROKE if status == "failed" else EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

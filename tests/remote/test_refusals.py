@@ -49,7 +49,7 @@ def test_control_endpoint_down_refuses_before_load(deployment: Deployment, tmp_p
     before = deployment.edge_requests()
     started = time.monotonic()
     result = run_cli("run", str(path), "--out", str(tmp_path / "run"))
-    assert_refused(result, 1, f"origin primary: control API {origins['primary']} did not answer", tmp_path / "run")
+    assert_refused(result, 2, f"origin primary: control API {origins['primary']} did not answer", tmp_path / "run")
     assert "refusing to start the load" in result.stderr
     assert "plan: target" in result.stdout  # the plan came first
     # a refused connect is retried for 2 s (a restarting origin); nothing else waits
@@ -64,7 +64,7 @@ def test_wrong_token_refuses_before_load(deployment: Deployment, tmp_path: Path)
     env["TEST_SECONDARY_CONTROL_TOKEN"] = "not-the-token"
     before = deployment.edge_requests()
     result = run_cli("run", str(path), "--out", str(tmp_path / "run"), env=env)
-    assert_refused(result, 1, "origin secondary: control API", tmp_path / "run")
+    assert_refused(result, 2, "origin secondary: control API", tmp_path / "run")
     assert "refused the token (401); check $TEST_SECONDARY_CONTROL_TOKEN" in result.stderr
     assert deployment.edge_requests() == before
 
@@ -75,7 +75,7 @@ def test_control_url_of_another_origin_is_refused(deployment: Deployment, tmp_pa
     env = token_env()
     env["TEST_PRIMARY_CONTROL_TOKEN"] = env["TEST_SECONDARY_CONTROL_TOKEN"]
     result = run_cli("run", str(path), "--out", str(tmp_path / "run"), env=env)
-    assert_refused(result, 1, "belongs to origin 'secondary'", tmp_path / "run")
+    assert_refused(result, 2, "belongs to origin 'secondary'", tmp_path / "run")
 
 
 def test_unset_token_variable_is_refused(deployment: Deployment, tmp_path: Path) -> None:
