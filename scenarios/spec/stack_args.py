@@ -18,8 +18,29 @@ Arguments are strings; these placeholders are filled in when the run starts:
 | ``{origins}`` | every origin's data URL, comma-separated (``http://127.0.0.1:40001,...``) |
 | ``{origin.NAME}`` | the data URL of origin NAME |
 
-Relative paths are relative to the repository (every process runs there). The flags the
-runner sets itself (``--id``, ``--listen``, ``--config``, ``--host``, ...) are refused here.
+Relative paths are relative to the repository (every process runs there).
+
+Only the flags below pass, each spelled out in full (``--hos`` is not ``--host``), with
+its value checked; anything else is refused with this list. Nothing here can change where
+load goes, how much of it there is, or for how long: those are ``target``, ``load`` and the
+safety rails, and the flags the runner sets itself are not in the list.
+
+| process | flag | value |
+| --- | --- | --- |
+| origins | ``--max-age`` | whole seconds, 0..31536000 |
+| origins | ``--private-bucket``, ``--fle-private-key`` | a file |
+| origins | ``--require-header`` | ``NAME=VALUE`` (repeatable) |
+| origins | ``--fle-provider``, ``--fle-key-name`` | a word |
+| edge | ``--fle``, ``--oac``, ``--cache-policy`` | a file (repeatable) |
+| edge | ``--oac-credentials`` | a file |
+| edge | ``--pops`` | 1..32 |
+| edge | ``--pop`` | a POP name |
+| edge | ``--regional-tier``, ``--no-collapse`` | none |
+| locust | ``--checkouts`` | 0..50 users |
+| locust | ``--attackers`` | 0..10 users |
+| locust | ``--attack-targets`` | ``{origins}`` or ``{origin.NAME}``, comma-separated (the run's own origins) |
+| locust | ``--attack-credentials``, ``--attack-log`` | a file |
+| locust | ``--attack-header`` | ``NAME=VALUE`` |
 """
 
 from __future__ import annotations
@@ -29,15 +50,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scenarios.errors import ScenarioInputError
 from scenarios.spec.fields import Checker
 from scenarios.spec.yamlsrc import Path_
 
 KEYS = ("keys", "origins", "edge", "locust")
-RESERVED = {
-    "origins": ("--id", "--listen", "--control", "--token", "--token-file", "--ready-file"),
-    "edge": ("--config", "--listen", "--origin", "--access-log", "--admin", "--token", "--token-file", "--ready-file"),
-    "locust": ("-f", "--locustfile", "--host", "-H", "--requests-csv", "--csv", "--headless", "-u",
-               "--users", "-t", "--run-time"),
+_WORD = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_HEADER = re.compile(r"^[A-Za-z0-9-]{1,64}=[^\x00-\x1f]{1,256}$")
+_TARGETS = re.compile(r"^\{(?:origins|origin\.[A-Za-z0-9._-]+)\}(?:,\{(?:origins|origin\.[A-Za-z0-9._-]+)\})*$")
+
+
+def _whole(lo: int, hi: int) -> Any:
+    return lambda v: (v.isdigit() and lo <= int(v) <= hi, f"a whole number {lo}..{hi}")
+
+
+_FILE = lambda v: (bool(v) and "\x00" not in v, "a file path")  # noqa: E731 - a table entry
+_NAME = lambda v: (bool(_WORD.match(v)), "a word of letters, digits, '.', '_', '-'")  # noqa: E731
+_NAME_VALUE = lambda v: (bool(_HEADER.match(v)), "NAME=VALUE")  # noqa: E731
+# flag -> check of its value (None: the flag takes no value). The only flags that pass.
+ALLOWED: dict[str, dict[str, Any]] = {
+    "origins": {"--max-age": _whole(0, 31_536_000), "--private-bucket": _FILE,
+                "--fle-private-key": _FILE, "--require-header": _NAME_VALUE,
+                "--fle-provider": _NAME, "--fle-key-name": _NAME},
+    "edge": {"--fle": _FILE, "--oac": _FILE, "--oac-credentials": _FILE, "--cache-policy": _FILE,
+             "--pops": _whole(1, 32), "--pop": _NAME, "--regional-tier": None, "--no-collapse": None},
+    "locust": {"--checkouts": _whole(0, 50), "--attackers": _whole(0, 10),
+               "--attack-targets": lambda v: (bool(_TARGETS.match(v)),
+                                              "{origins} or {origin.NAME}, comma-separated"),
+               "--attack-credentials": _FILE, "--attack-log": _FILE, "--attack-header": _NAME_VALUE},
 }
 _PLACEHOLDER = re.compile(r"\{([a-z]+)(?:\.([A-Za-z0-9._-]+))?\}")
 
@@ -64,22 +104,34 @@ def parse_stack_args(raw: Any, origins: tuple[str, ...], check: Checker) -> Stac
     if not isinstance(keys, bool):
         raise check.fail(("stack", "keys"), f"must be true or false, got {keys!r}")
     per_origin = check.mapping(top.get("origins") or {}, ("stack", "origins"), origins)
-    parsed = {str(o): _args(v, ("stack", "origins", o), "origins", origins, keys, check)
-              for o, v in per_origin.items()}
-    return StackArgs(keys, parsed, _args(top.get("edge"), ("stack", "edge"), "edge", origins, keys, check),
-                     _args(top.get("locust"), ("stack", "locust"), "locust", origins, keys, check))
+    problems: list[str] = []
+
+    def part(raw_args: Any, path: Path_, kind: str) -> tuple[str, ...]:
+        try:
+            return _args(raw_args, path, kind, origins, keys, check)
+        except ScenarioInputError as exc:  # every process's arguments are checked
+            problems.append(str(exc))
+            return ()
+
+    parsed = {str(o): part(v, ("stack", "origins", o), "origins") for o, v in per_origin.items()}
+    edge = part(top.get("edge"), ("stack", "edge"), "edge")
+    locust = part(top.get("locust"), ("stack", "locust"), "locust")
+    if problems:
+        raise ScenarioInputError("\n".join(problems))
+    return StackArgs(keys, parsed, edge, locust)
 
 
 def _args(raw: Any, path: Path_, kind: str, origins: tuple[str, ...], keys: bool,
           check: Checker) -> tuple[str, ...]:
     items = check.sequence(raw, path, "arguments (strings)")
-    out = []
+    texts = []
     for i, item in enumerate(items):
         if isinstance(item, bool) or not isinstance(item, (str, int, float)):
             raise check.fail((*path, i), f"must be a string, got {item!r}")
-        text = str(item)
-        if text.split("=", 1)[0] in RESERVED[kind]:
-            raise check.fail((*path, i), f"{text.split('=', 1)[0]} is set by the runner")
+        texts.append(str(item))
+    _check_flags(texts, path, kind, check)
+    out = []
+    for i, text in enumerate(texts):
         for match in _PLACEHOLDER.finditer(text):
             name, arg = match.groups()
             if name == "keys" and not keys:
@@ -91,6 +143,34 @@ def _args(raw: Any, path: Path_, kind: str, origins: tuple[str, ...], keys: bool
                                              "(known: {keys}, {run}, {origins}, {origin.NAME})")
         out.append(text)
     return tuple(out)
+
+
+def _check_flags(texts: list[str], path: Path_, kind: str, check: Checker) -> None:
+    """Every argument is an allowed flag (exactly) followed by a value its check accepts."""
+    allowed = ALLOWED[kind]
+    i = 0
+    while i < len(texts):
+        flag, eq, inline = texts[i].partition("=")
+        if flag not in allowed:
+            raise check.fail((*path, i), f"{texts[i]!r} is not allowed here (allowed: {', '.join(allowed)}; "
+                                         "flags spelled out in full)")
+        value_check = allowed[flag]
+        if value_check is None:
+            if eq:
+                raise check.fail((*path, i), f"{flag} takes no value")
+            i += 1
+            continue
+        if eq:
+            value, at = inline, i
+        elif i + 1 < len(texts):
+            value, at = texts[i + 1], i + 1
+        else:
+            raise check.fail((*path, i), f"{flag} needs a value")
+        # Placeholders are filled in at run time; the check sees a stand-in of their kind.
+        ok, what = value_check(_PLACEHOLDER.sub("x", value) if flag != "--attack-targets" else value)
+        if not ok:
+            raise check.fail((*path, at), f"{flag}: {value!r} is not {what}")
+        i = at + 1
 
 
 def expand(args: tuple[str, ...], run_dir: Path, addresses: dict[str, str]) -> list[str]:

@@ -103,14 +103,42 @@ def test_validate_and_run_give_the_same_code_and_lines_for_the_same_file(tmp_pat
 
 
 def test_a_server_that_refuses_to_start_says_why_on_the_runners_terminal(tmp_path: Path) -> None:
-    # --pops 99 passes the scenario's checks (stack arguments are the edge's to judge) and the
-    # edge refuses it at start: its own one line must reach the terminal, not only "exit 2".
+    # An --oac file that does not exist passes the scenario's checks (the file is the edge's to
+    # read) and the edge refuses it at start: its own one line must reach the terminal.
     scenario = tmp_path / "s.yaml"
     scenario.write_text("distribution: distributions/default.json\nload: {users: 1, duration: 5s}\n"
-                        "stack: {edge: ['--pops', '99']}\n")
+                        "stack: {edge: ['--oac', 'distributions/nope.json']}\n")
     result = subprocess.run([sys.executable, "-m", "scenarios", "run", str(scenario), "--out",
                              str(tmp_path / "run")], cwd=REPO_ROOT, capture_output=True, text=True,
                             timeout=90)
     assert result.returncode != 0 and "Traceback" not in result.stderr
-    assert "edge exited with code 2 before it was ready: edge: --pops: 99 is out of range (allowed 1..32)" \
+    assert "edge exited with code 2 before it was ready: edge: --oac distributions/nope.json: cannot read" \
         in result.stdout + result.stderr, result.stdout[-2000:] + result.stderr[-2000:]
+
+
+@pytest.mark.parametrize(("stack", "message"), [
+    # Locust takes --hos for --host: this once sent load off the machine, past every rail.
+    ("{locust: ['--hos=http://192.0.2.1']}", "stack.locust[0]: '--hos=http://192.0.2.1' is not allowed here"),
+    ("{locust: ['--use=99']}", "stack.locust[0]: '--use=99' is not allowed here"),
+    ("{locust: ['-u', '99']}", "stack.locust[0]: '-u' is not allowed here"),
+    ("{locust: ['--attack-targets', 'http://192.0.2.1']}",
+     "stack.locust[1]: --attack-targets: 'http://192.0.2.1' is not {origins} or {origin.NAME}"),
+    ("{locust: ['--checkouts', '500']}", "stack.locust[1]: --checkouts: '500' is not a whole number 0..50"),
+    ("{edge: ['--pops', '99']}", "stack.edge[1]: --pops: '99' is not a whole number 1..32"),
+    ("{edge: ['--listen', ':0']}", "stack.edge[0]: '--listen' is not allowed here"),
+    ("{origins: {primary: ['--max-age']}}", "stack.origins.primary[0]: --max-age needs a value"),
+    ("{edge: ['--no-collapse=1']}", "stack.edge[0]: --no-collapse takes no value"),
+])
+def test_only_named_checked_flags_reach_the_processes(stack: str, message: str) -> None:
+    text = f"distribution: distributions/default.json\nstack: {stack}\n"
+    with pytest.raises(ScenarioInputError) as refused:
+        parse_scenario(text, "x.yaml", base=REPO_ROOT)
+    assert f"x.yaml:2: {message}" in str(refused.value), str(refused.value)
+
+
+def test_every_process_s_arguments_are_checked() -> None:
+    text = ("distribution: distributions/default.json\n"
+            "stack: {locust: ['--hos=http://192.0.2.1'], edge: ['--pops', '99']}\n")
+    with pytest.raises(ScenarioInputError) as refused:
+        parse_scenario(text, "x.yaml", base=REPO_ROOT)
+    assert len(str(refused.value).splitlines()) == 2

@@ -32,11 +32,11 @@ def test_placeholders_expand() -> None:
 
 
 @pytest.mark.parametrize("section, message", [
-    ("stack: {edge: [--x, '{keys}/a']}", "stack.edge[1]: {keys} needs 'keys: true'"),
-    ("stack: {keys: true, edge: ['{nope}']}", "unknown placeholder {nope}"),
-    ("stack: {locust: ['{origin.tertiary}']}", "unknown origin 'tertiary'"),
+    ("stack: {edge: [--oac, '{keys}/a']}", "stack.edge[1]: {keys} needs 'keys: true'"),
+    ("stack: {keys: true, edge: [--oac, '{nope}']}", "unknown placeholder {nope}"),
+    ("stack: {locust: [--attack-targets, '{origin.tertiary}']}", "unknown origin 'tertiary'"),
     ("stack: {origins: {tertiary: [--x]}}", "stack.origins.tertiary: unknown key"),
-    ("stack: {edge: [--listen, ':1']}", "--listen is set by the runner"),
+    ("stack: {edge: [--listen, ':1']}", "'--listen' is not allowed here"),
     ("stack: {edge: [{a: 1}]}", "must be a string"),
     ("stack: {keys: yes-please}", "must be true or false"),
     ("stack: {other: []}", "stack.other: unknown key"),
