@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 SCENARIOS := $(sort $(basename $(notdir $(wildcard scenarios/library/*.yaml))))
 
-.PHONY: help venv demo test lint test-deps test-fast bench ui regression report keys list validate clean $(SCENARIOS)
+.PHONY: help venv demo test lint chaos-self test-deps test-fast bench ui regression report keys list validate clean $(SCENARIOS)
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -55,6 +55,9 @@ report: $(STAMP)  ## rebuild a run's report: make report RUN=results/...
 
 regression: $(STAMP)  ## short runs of the 'regression: true' scenarios into results/regression-<time>/; fails if a threshold does
 	$(PY) -m scenarios regression $(if $(DURATION),--duration $(DURATION))
+
+chaos-self: $(STAMP)  ## break the harness itself (kill edge, Locust, origin, runner; random Ctrl-C) and check it holds
+	$(PY) -m scenarios.chaos_self $(if $(DURATION),--duration $(DURATION)) $(if $(SIGINTS),--sigints $(SIGINTS))
 
 bench: $(STAMP)  ## edge vs nginx proxy_cache and the bare origin (wrk), then the other benchmarks
 	@command -v wrk >/dev/null && command -v nginx >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk nginx-light >/dev/null; } || echo "note: wrk/nginx missing and not root: install them to get every column"
