@@ -27,3 +27,9 @@ RESULT_WORDS = (HIT, REFRESH_HIT, MISS, ERROR_WORD)
 HIT_WORDS = (HIT, REFRESH_HIT)  # what the hit ratio counts as hits
 
 INTERRUPTED = "Interrupted"  # the error column of a request the end of the load cut short
+
+
+def interrupted(error: object) -> bool:
+    """Is this row's ``error`` that of a request the end of the load cut short? Every reader
+    (reports, the runner's live window and progress line, the Chaos tab) sets those apart."""
+    return str(error).startswith(INTERRUPTED)

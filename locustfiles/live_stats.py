@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from contracts.requests_csv import ERROR, OK, ORIGIN, TS, X_CACHE, interrupted
 from contracts.requests_csv import HIT_WORDS as HITS
-from contracts.requests_csv import OK, ORIGIN, TS, X_CACHE
 
 WINDOW_S = 10.0
 
@@ -62,6 +62,8 @@ class LiveStats:
     def add(self, rows: Iterable[Sequence[Any]]) -> None:
         """Take a batch of request rows (tuples or lists in ``requests.csv`` column order)."""
         for row in rows:
+            if interrupted(row[ERROR]):  # cut short by the end of the load: not a result
+                continue
             ts, x_cache, origin = float(row[TS]), str(row[X_CACHE]), str(row[ORIGIN])
             ok = str(row[OK]) == "1"
             self.total.add(x_cache, origin, ok)

@@ -57,7 +57,8 @@ class Outcome:
                 and self.processes_left == 0 and self.rules_left == 0)
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Is ``pid`` running (a zombie, dead but not yet reaped, counts as gone)?"""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -69,7 +70,8 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _children(pid: int) -> set[int]:
+def children_of(pid: int) -> set[int]:
+    """Every live process whose parent is ``pid`` (children of a run live in their own sessions)."""
     found = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -135,7 +137,7 @@ def run_case(case: str, scenario: str, duration: float, out: Path, rng: random.R
         else:
             ready = _wait_event(proc, run_dir, wait_for)
             time.sleep(0.5 if wait_for == "blackhole" else min(2.0, duration / 3))
-            seen = _children(proc.pid)
+            seen = children_of(proc.pid)
             stack = next(e for e in _events(run_dir) if e.get("kind") == "stack-ready")["params"]
             # The secondary: the default scenario's own steps kill and restart the primary.
             victims = {"kill-edge": stack["edge"]["pid"], "kill-origin": stack["origins"]["secondary"]["pid"],
@@ -144,7 +146,7 @@ def run_case(case: str, scenario: str, duration: float, out: Path, rng: random.R
                 victims[case] = next(iter(seen - {stack["edge"]["pid"],
                                                   *(o["pid"] for o in stack["origins"].values())}))
             del ready
-        seen |= _children(proc.pid)
+        seen |= children_of(proc.pid)
         os.kill(proc.pid if case in ("sigint", "kill-runner") else victims[case],
                 signal.SIGINT if case == "sigint" else signal.SIGKILL)
         _, stderr = proc.communicate(timeout=RUN_TIMEOUT_S)
@@ -156,7 +158,7 @@ def run_case(case: str, scenario: str, duration: float, out: Path, rng: random.R
     events = _events(run_dir)
     if events and events[-1].get("kind") == "run-end":
         seen |= set(events[-1]["params"].get("pids") or [])  # type: ignore[union-attr]
-    while (left := [p for p in seen if _alive(p)]) and time.monotonic() - ended < GONE_WITHIN_S:
+    while (left := [p for p in seen if pid_alive(p)]) and time.monotonic() - ended < GONE_WITHIN_S:
         time.sleep(0.02)
     load_started = any(e.get("kind") == "load-start" for e in events)
     runner_survived = case != "kill-runner"

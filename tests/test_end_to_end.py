@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from contracts.events import undeclared
+from scenarios.chaos_self import pid_alive
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -28,16 +29,6 @@ def run_scenario(name: str, out: Path, duration: int = 15) -> subprocess.Complet
 
 def read_events(run_dir: Path) -> list[dict]:
     return [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie is gone for our purposes; our own children are reaped by the runner
-    status = Path(f"/proc/{pid}/stat")
-    return status.exists() and status.read_text().split()[2] != "Z"
 
 
 def check_clean_end(run_dir: Path, status: str) -> None:

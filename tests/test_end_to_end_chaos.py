@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from scenarios.chaos_self import children_of, pid_alive
 from scenarios.stack.blackhole import unavailable_reason
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,28 +25,6 @@ pytestmark = pytest.mark.slow
 def read_events(run_dir: Path) -> list[dict]:
     path = run_dir / "events.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().rsplit(")", 1)[-1].split()[0] != "Z"
-
-
-def children_of(pid: int) -> set[int]:
-    """Every live process whose parent is ``pid`` (the runner's children live in their own sessions)."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[-1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.add(int(stat.parent.name))
-    return found
 
 
 def start(args: list[str]) -> subprocess.Popen[str]:

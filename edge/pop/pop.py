@@ -28,12 +28,12 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from email.utils import parsedate_to_datetime
+from dataclasses import dataclass
 
 from edge.config.model import CacheBehavior, Distribution
 from edge.core.cache import Cache, CacheEntry
 from edge.core.cachekey import CacheKey, cache_key
+from edge.core.conditional import not_modified, viewer_has_it
 from edge.core.fetcher import Fetcher
 from edge.core.limits import request_refusal
 from edge.core.matching import match_behavior
@@ -265,37 +265,6 @@ class Pop:
             fetch.attempts_text if fetch else None,                   # origin_attempts
             fetch.failover_reason if fetch else None,                 # failover_reason
         ))
-
-
-def viewer_has_it(if_none_match: str | None, if_modified_since: str | None,
-                  entry: CacheEntry) -> bool:
-    """Does the viewer's conditional request match the cached object (RFC 9110 13.1)?
-
-    If-None-Match wins when present (weak comparison, ``*`` matches anything); otherwise
-    If-Modified-Since against the stored Last-Modified.
-    """
-    if if_none_match is not None:
-        if entry.etag is None:
-            return False  # no ETag stored: CloudFront ignores the viewer's If-None-Match
-        if if_none_match.strip() == "*":
-            return True
-        bare = entry.etag.removeprefix("W/")
-        return any(c.strip().removeprefix("W/") == bare for c in if_none_match.split(","))
-    if if_modified_since is None or entry.last_modified is None:
-        return False
-    try:
-        return parsedate_to_datetime(entry.last_modified) <= parsedate_to_datetime(
-            if_modified_since)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return False
-
-
-def not_modified(entry: CacheEntry) -> CacheEntry:
-    """The 304 a viewer's matching If-None-Match gets instead of ``entry`` (no body)."""
-    headers = tuple((k, v) for k, v in entry.headers
-                    if k.lower() not in ("content-type", "content-encoding", "content-language"))
-    return replace(entry, status=304, headers=headers, body=b"",
-                   head=head_block(304, headers), length_line=b"")
 
 
 def _connection(request: ViewerRequest) -> bytes:

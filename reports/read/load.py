@@ -23,7 +23,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from contracts.requests_csv import COLUMNS as REQUEST_COLUMNS
-from contracts.requests_csv import INTERRUPTED
+from contracts.requests_csv import interrupted
 from reports.errors import RunFolderError
 from reports.read.settings import Settings, read_settings
 from reports.read.timeline import FaultWindow, fault_windows, first_ts, read_events, run_status
@@ -72,16 +72,16 @@ def read_run(path: Path) -> Run:
         frame = read_requests_parquet(parquet_path)
     else:
         frame = read_requests(csv_path)
-    cut = frame["error"].astype(str).str.startswith(INTERRUPTED).to_numpy() if len(frame) else None
-    interrupted = int(cut.sum()) if cut is not None else 0
-    if interrupted:
+    cut = frame["error"].astype(str).map(interrupted).to_numpy(dtype=bool) if len(frame) else None
+    cut_short = int(cut.sum()) if cut is not None else 0
+    if cut_short:
         frame = frame[~cut].reset_index(drop=True)
     start = _load_start(events, frame)
     frame["t"] = frame["ts"] - start
     duration = _duration(events, frame, start)
     faults = fault_windows(events, start, duration)
     return Run(path, settings, events, frame, start, duration, run_status(events), faults,
-               interrupted)
+               cut_short)
 
 
 def read_requests(path: Path) -> pd.DataFrame:

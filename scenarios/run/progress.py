@@ -8,9 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from contracts.requests_csv import ERROR as _ERROR
 from contracts.requests_csv import HIT_WORDS as _HITS
 from contracts.requests_csv import OK as _OK
 from contracts.requests_csv import X_CACHE as _X_CACHE
+from contracts.requests_csv import interrupted
 
 
 @dataclass
@@ -33,7 +35,7 @@ def count_rows(lines: list[str]) -> Window:
     window = Window()
     for line in lines:
         cols = line.split(",")
-        if len(cols) < 12 or cols[0] == "ts":
+        if len(cols) < 12 or cols[0] == "ts" or interrupted(cols[_ERROR]):
             continue
         # `name` never holds a comma (request names are path kinds), so fields 0..7 are fixed.
         window.rows += 1

@@ -15,9 +15,11 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
+from contracts.requests_csv import ERROR as _ERROR
 from contracts.requests_csv import LATENCY_MS as _LATENCY
 from contracts.requests_csv import OK as _OK
 from contracts.requests_csv import TS as _TS
+from contracts.requests_csv import interrupted
 
 WINDOW_METRICS = ("error_ratio", "success_ratio", "requests", "requests_per_s",
                   "latency_ms.p50", "latency_ms.p95", "latency_ms.p99", "latency_ms.max")
@@ -36,7 +38,7 @@ class Row:
 def parse_row(line: str) -> Row | None:
     """A complete CSV line as a :class:`Row`; None for the header and malformed lines."""
     cols = line.split(",")
-    if len(cols) < 12:
+    if len(cols) < 12 or interrupted(cols[_ERROR]):  # cut short by the end: neither ok nor error
         return None
     try:
         return Row(float(cols[_TS]), float(cols[_LATENCY] or 0.0), cols[_OK] == "1")

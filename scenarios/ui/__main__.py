@@ -1,7 +1,11 @@
 """``python -m scenarios.ui``: the launcher (see :mod:`scenarios.ui.launcher`)."""
 
-import sys
+from contracts.early import exit_on_signals
 
-from scenarios.ui.launcher import main
+exit_on_signals("scenarios.ui")  # before the heavy imports below: an early Ctrl-C is one line too
+
+import sys  # noqa: E402
+
+from scenarios.ui.launcher import main  # noqa: E402
 
 sys.exit(main())

@@ -70,3 +70,16 @@ def test_summary_lines() -> None:
     assert lines[1] == "fault 0 kill on primary: time to failover 0.07 s, errors during the fault 0"
     assert lines[2] == "  PASS hit_ratio > 0.7: value 0.8"
     assert lines[-1] == "report: RUN/report.html"
+
+
+def test_requests_cut_short_by_the_end_count_neither_as_ok_nor_as_errors() -> None:
+    # At the end of a run (or a Ctrl-C) Locust's users are stopped mid-request; those rows
+    # are kept (nothing is lost) but must not fail the steady-state check after the faults.
+    from scenarios.run.progress import count_rows
+    from scenarios.spec.window import parse_row
+
+    cut = "1764333000.5,900.0,GET,/api/probe,0,0,0,,,,Probe,Interrupted: the load stopped while this request was in flight"
+    done = "1764333000.4,2.0,GET,/static/[obj],200,1,10,Hit,primary,LOC1,Viewer,"
+    assert parse_row(cut) is None and parse_row(done) is not None
+    window = count_rows([done, cut])
+    assert (window.rows, window.errors, window.hits) == (1, 0, 1)
