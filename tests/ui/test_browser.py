@@ -61,6 +61,9 @@ def test_fault_switch_stop_report_in_the_browser(tmp_path) -> None:
             try:
                 page.goto(session.url + "/")
                 page.get_by_role("button", name="START").click()  # users and host come preset
+                # The page re-renders into its running view after START: click the tab once it
+                # is there (a click during the switch can meet a tab that keeps detaching).
+                page.get_by_role("button", name="STOP").wait_for(timeout=30_000)
                 page.get_by_role("tab", name="Chaos").click()
                 panel = page.frame_locator("#chaos-panel-frame")
                 expect(panel.locator("#state-primary")).to_have_text("up", timeout=20_000)
