@@ -94,3 +94,14 @@ def _number(kind: type) -> Any:
 
 def _no_constant(name: str) -> Any:
     raise DocumentError(f"{name} is not a number here (allowed: finite numbers)")
+
+
+def load_json(path: str | Path, where: str, error: type[Exception]) -> Any:
+    """:func:`read_json`, every failure raised as ``error`` with one line starting ``where: ``
+    (the caller's error type: a config error for the edge, a usage error for the origins)."""
+    try:
+        return read_json(path)
+    except OSError as exc:
+        raise error(f"{where}: cannot read: {exc.strerror or exc}") from None
+    except DocumentError as exc:
+        raise error(f"{where}: {exc}") from None

@@ -11,7 +11,7 @@ allExcept | all``; at most 10 names per list.
 
 from __future__ import annotations
 
-from contracts.documents import DocumentError, read_json
+from contracts.documents import load_json
 from edge.config.jsonpath import Node
 from edge.config.policies import CachePolicy
 from edge.errors import ConfigError
@@ -22,12 +22,7 @@ _LIST_BEHAVIOURS = ("none", "whitelist", "allExcept", "all")
 
 def load_cache_policy(path: str) -> CachePolicy:
     """Read and validate one cache policy file; ConfigError (one line) otherwise."""
-    try:
-        raw = read_json(path)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except DocumentError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+    raw = load_json(path, path, ConfigError)
     root = Node(path, "CachePolicy", raw.get("CachePolicy", raw) if isinstance(raw, dict)
                 else raw).obj()
     return parse_cache_policy(root)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from contracts.documents import DocumentError, read_json
+from contracts.documents import load_json
 from edge.config.behaviors import parse_behavior
 from edge.config.jsonpath import Node
 from edge.config.model import (
@@ -37,12 +37,7 @@ def load_distribution(path: str | Path,
     ``policies`` are custom cache policies (by Id and Name) behaviours may refer to.
     """
     source = str(path)
-    try:
-        raw = read_json(path)
-    except OSError as exc:
-        raise ConfigError(f"{source}: cannot read: {exc.strerror or exc}") from None
-    except DocumentError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
+    raw = load_json(path, source, ConfigError)
     return parse_distribution(raw, source, policies)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from contracts.documents import DocumentError, read_json
+from contracts.documents import load_json
 from edge.config.jsonpath import Node
 from edge.errors import ConfigError
 
@@ -85,12 +85,7 @@ def load_fle(paths: list[str]) -> FleSetup:
     profiles: dict[str, FleProfile] = {}
     keys: dict[str, PublicKey] = {}
     for path in paths:
-        try:
-            raw = read_json(path)
-        except OSError as exc:
-            raise ConfigError(f"--fle {path}: cannot read: {exc.strerror or exc}") from None
-        except DocumentError as exc:
-            raise ConfigError(f"--fle {path}: {exc}") from None
+        raw = load_json(path, f"--fle {path}", ConfigError)
         kind = next((k for k in ("FieldLevelEncryption", "FieldLevelEncryptionProfile", "PublicKey")
                      if isinstance(raw, dict) and k in raw), None)
         if kind is None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from contracts.documents import DocumentError, read_json
+from contracts.documents import load_json
 from edge.config.jsonpath import Node
 from edge.config.model import Distribution
 from edge.errors import ConfigError, UsageError
@@ -197,9 +197,4 @@ class OriginSigner:
 
 
 def _read_json(path: str, flag: str) -> Any:
-    try:
-        return read_json(path)
-    except OSError as exc:
-        raise ConfigError(f"{flag} {path}: cannot read: {exc.strerror or exc}") from None
-    except DocumentError as exc:
-        raise ConfigError(f"{flag} {path}: {exc}") from None
+    return load_json(path, f"{flag} {path}", ConfigError)

@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
-from contracts.documents import DocumentError, read_json
+from contracts.documents import load_json
 from origins.errors import UsageError
 
 MAX_SKEW_S = 15 * 60
@@ -82,12 +82,7 @@ class Denial:
 
 def load_credentials(path: str, flag: str) -> OacCredentials:
     """Read a credentials JSON (as ``python -m origins keys`` writes it); UsageError on problems."""
-    try:
-        raw = read_json(path)
-    except OSError as exc:
-        raise UsageError(f"{flag} {path}: cannot read: {exc.strerror or exc}") from None
-    except DocumentError as exc:
-        raise UsageError(f"{flag} {path}: {exc}") from None
+    raw = load_json(path, f"{flag} {path}", UsageError)
     if not isinstance(raw, dict):
         raise UsageError(f"{flag} {path}: expected a JSON object")
     values = {}
