@@ -43,9 +43,40 @@ def test_metric_rows_deltas_and_direction() -> None:
     assert rows["latency_ms.p95"]["verdict"] == "worse"
     assert rows["requests"]["verdict"] == ""  # a count is neither better nor worse
     assert rows["faults[0].time_to_failover_s"]["verdict"] == "better"
-    assert rows["faults[0].errors"] == {"metric": "faults[0].errors", "a": 2.0, "b": None,
-                                        "delta": None, "change": None, "verdict": ""}
+    errors = rows["faults[0].errors"]
+    assert (errors["a"], errors["b"], errors["delta"], errors["verdict"]) == (2.0, None, None, "")
     assert rows["probe.errors"]["a"] is None  # absent in both: a row of nulls, no crash
+
+
+def test_deltas_inside_the_noise_are_same() -> None:
+    # The issue's own figures: failover +0.0116 s against a 0.1 s probe, p90 +0.4 %.
+    a = {"latency_ms": {"p90": 100.0}, "faults": [{"id": 0, "time_to_failover_s": 0.092,
+                                                  "resolution_s": 0.1}]}
+    b = {"latency_ms": {"p90": 100.4}, "faults": [{"id": 0, "time_to_failover_s": 0.1036,
+                                                  "resolution_s": 0.1}]}
+    rows = {r["metric"]: r for r in metric_rows(a, b)}
+    assert rows["faults[0].time_to_failover_s"]["verdict"] == "same"
+    assert rows["faults[0].time_to_failover_s"]["band"] == 0.1
+    assert rows["latency_ms.p90"]["verdict"] == "same"
+    assert rows["latency_ms.p90"]["why"] == "within the noise band of ±10"
+
+
+def test_repeated_runs_need_a_significant_difference() -> None:
+    def run(failover: float) -> dict[str, object]:
+        return {"faults": [{"id": 0, "time_to_failover_s": failover, "resolution_s": 0.1}]}
+
+    # Medians 0.35 vs 0.6 (beyond one tick) but the runs overlap: not significant.
+    a_runs = [run(v) for v in (0.3, 0.34, 0.36, 0.9)]
+    b_runs = [run(v) for v in (0.2, 0.55, 0.65, 0.7)]
+    row = {r["metric"]: r for r in metric_rows(a_runs[1], b_runs[1], a_runs, b_runs)}[
+        "faults[0].time_to_failover_s"]
+    assert row["verdict"] == "same" and "Mann-Whitney U over 4 and 4 runs" in row["why"]
+    # Five runs a side, every B slower than every A: p = 2/252 < 0.05.
+    a_runs = [run(v) for v in (0.3, 0.31, 0.32, 0.33, 0.34)]
+    b_runs = [run(v) for v in (0.6, 0.61, 0.62, 0.63, 0.64)]
+    row = {r["metric"]: r for r in metric_rows(a_runs[2], b_runs[2], a_runs, b_runs)}[
+        "faults[0].time_to_failover_s"]
+    assert row["verdict"] == "worse" and "p = 0.0079" in row["why"]
 
 
 def test_compare_two_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
