@@ -15,7 +15,7 @@ from typing import Any
 from reports.build import summarize
 from reports.metrics.repeats import FAULT_METRICS, sibling_summaries
 from reports.metrics.thresholds import resolve
-from reports.metrics.verdict import judge
+from reports.metrics.verdict import judge, neighbour_paths
 from reports.read.load import read_run
 from reports.render import compare_plots
 from reports.render.htmlkit import e, fmt, images, page, table
@@ -51,8 +51,11 @@ def metric_rows(a: dict[str, Any], b: dict[str, Any], a_runs: list[dict[str, Any
         delta = None if va is None or vb is None else vb - va
         change = None if delta is None or va == 0 else delta / abs(va)  # type: ignore[operator]
         resolution = _resolution(a, b, path)
+        fault_in_b = path.startswith("faults[") and _value(b, path.split(".")[0] + ".t0") is not None
+        around = neighbour_paths(path)
         verdict = judge(path, [_value(s, path) for s in a_runs or [a]],
-                        [_value(s, path) for s in b_runs or [b]], resolution)
+                        [_value(s, path) for s in b_runs or [b]], resolution, fault_in_b,
+                        (_value(a, around[0]), _value(a, around[1])) if around else None)
         rows.append({"metric": path, "a": number(va), "b": number(vb), "delta": number(delta),
                      "change": number(change, 4), "verdict": verdict.word,
                      "band": number(verdict.band), "why": verdict.why})
@@ -115,9 +118,9 @@ def compare_runs(a_dir: Path, b_dir: Path, out: Path | None = None) -> tuple[Pat
             f"<p>A: {e(sum_a['scenario'])} ({e(sum_a['status'])}), B: {e(sum_b['scenario'])} "
             f"({e(sum_b['status'])}). Deltas are B - A. A delta is called <span class='better'>better</span> "
             "or <span class='worse'>worse</span> only when it is larger than the metric's noise band "
-            "(one probe tick for failover times, 10 % or 1 ms for latencies, Poisson noise for error "
-            "counts) and, for repeated runs, significant (Mann-Whitney U, p &lt; 0.05); inside it the "
-            "runs are the same.</p>"
+            "(one probe tick for failover times; for latencies a doubling for single runs, 10 % for "
+            "repeated ones; Poisson noise for error counts) and, for repeated runs, significant "
+            "(Mann-Whitney U, p &lt; 0.05); inside it the runs are the same.</p>"
             + table(("metric", "A", "B", "B - A", "change", "noise band", "verdict", "why"),
                     [_cell(r) for r in rows])
             + "<h2>Charts (A solid, B dashed)</h2>" + images(plots))

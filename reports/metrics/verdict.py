@@ -1,25 +1,36 @@
 """Same, better or worse: a change is only called one when it is larger than the noise.
 
 Every delta shown by ``compare``, ``trend`` and ``history`` goes through :func:`judge`, so
-the three never disagree. A metric's *band* is how far two runs of the same code can land
-apart without anything having changed:
+they never disagree. A metric's *band* is how far two runs of the same code can land apart
+without anything having changed; it is narrower when each side has repeated runs, because
+then a rank test, not the band alone, stands between noise and a verdict:
 
-- failover figures (``time_to_failover_s``, ``error_window_s``, ``time_to_recover_s``,
-  ``time_to_failback_s``) are timed by the probe: the band is one probe tick (the fault's
-  ``resolution_s``, 0.1 s by default), the resolution of the measurement itself;
-- latencies (``latency_ms.*``, ``failover_penalty_ms``): the larger of 1 ms and 10 % of
-  the reference value (a percentile of a 20-60 s run on a shared machine moves that much
-  between identical runs);
-- ratios: 0.01 for the hit ratio, 0.001 for an error ratio, 5 % for requests per second;
-- counts of errors: Poisson noise, twice the square root of the two counts added (about
-  95 % of identical runs land inside it), and never less than 1.
+==========================================  ==================  ==========================
+metric                                      one run a side      repeated runs (>= 4 a side)
+==========================================  ==================  ==========================
+failover and failback times (probe-timed)   one probe tick (the fault's ``resolution_s``)
+latencies (``latency_ms.*``, ``*_ms``)      max(1 ms, 100 %)    max(1 ms, 10 %)
+hit ratio                                   0.05                0.01
+error ratio                                 0.01                0.001
+requests per second                         10 %                5 %
+error counts                                Poisson: 2 sqrt(a + b), at least 1
+==========================================  ==================  ==========================
 
-With one value a side, a delta inside the band is "same" and one outside is better or
-worse by the metric's direction. Where both sides have at least four values (repeated
-runs; with three a side the smallest possible p is 0.1, so the band alone decides), the medians are compared and a difference is only called when it is outside the
-band **and** a two-sided Mann-Whitney U test gives p < 0.05, so one outlier run cannot
-make a verdict. Counts such as ``requests`` have no direction: their deltas are shown
-without a verdict.
+Why so wide for one run: two identical 15-s runs of ``primary-hang`` on a 2-core machine
+gave a p95 of 7.1 and 13.4 ms and hit ratios of 0.770 and 0.752; a single short run cannot
+tell a latency change smaller than a doubling from that noise. A latency percentile is also
+"same" while it stays between the reference run's neighbouring percentiles (p95 between A's
+p90 and p99, p90 between p50 and p95, p99 between p95 and max): in a fault run a percentile
+near the edge between hits and misses that waited for a timeout jumps by seconds when a few
+more requests land in the fault window (measured: p95 of 42 and 535 ms in two identical runs
+of a 12-s hang scenario on a busy machine, both between p90 and p99 of the other). A
+failover that did not happen at all (the baseline failed over, this run's fault window
+closed without it) is worse.
+
+With repeated runs a difference is only called when it is outside the band **and** a
+two-sided Mann-Whitney U test on the runs gives p < 0.05, so one outlier cannot make a
+verdict; with three runs a side the smallest possible p is 0.1, so the one-run band decides.
+Counts such as ``requests`` have no direction: their deltas are shown without a verdict.
 """
 
 from __future__ import annotations
@@ -56,22 +67,35 @@ def direction(metric: str) -> int:
     return 1 if last in HIGHER_IS_BETTER else -1
 
 
-def band(metric: str, reference: float, other: float, resolution_s: float | None = None) -> float:
-    """How far apart two runs of unchanged code may land on ``metric`` (see the module text)."""
+def band(metric: str, reference: float, other: float, resolution_s: float | None = None,
+         repeated: bool = False) -> float:
+    """How far apart two runs of unchanged code may land on ``metric`` (the module's table)."""
     last = metric.rsplit(".", 1)[-1]
     if last in PROBE_TIMED:
         return resolution_s if resolution_s else PROBE_TICK_S
     if "latency_ms" in metric or last.endswith("_ms"):
-        return max(1.0, 0.10 * abs(reference))
+        return max(1.0, (0.10 if repeated else 1.0) * abs(reference))
     if last == "hit_ratio":
-        return 0.01
+        return 0.01 if repeated else 0.05
     if last == "error_ratio":
-        return 0.001
+        return 0.001 if repeated else 0.01
     if last == "requests_per_s":
-        return 0.05 * abs(reference)
+        return (0.05 if repeated else 0.10) * abs(reference)
     if last == "errors":
         return max(1.0, 2.0 * math.sqrt(abs(reference) + abs(other)))
     return 0.0  # anything else: any change counts
+
+
+NEIGHBOURS = {"p90": ("p50", "p95"), "p95": ("p90", "p99"), "p99": ("p95", "max")}
+
+
+def neighbour_paths(metric: str) -> tuple[str, str] | None:
+    """The paths of the percentiles on either side of a latency percentile, or None."""
+    head, _, last = metric.rpartition(".")
+    if "latency_ms" not in head or last not in NEIGHBOURS:
+        return None
+    low, high = NEIGHBOURS[last]
+    return f"{head}.{low}", f"{head}.{high}"
 
 
 def mann_whitney_p(a: Sequence[float], b: Sequence[float]) -> float:
@@ -104,10 +128,21 @@ def mann_whitney_p(a: Sequence[float], b: Sequence[float]) -> float:
 
 
 def judge(metric: str, a: Sequence[float | None], b: Sequence[float | None],
-          resolution_s: float | None = None) -> Verdict:
-    """The verdict on B against A for ``metric``, from one or more values a side."""
+          resolution_s: float | None = None, fault_in_b: bool = False,
+          neighbours: tuple[float | None, float | None] | None = None) -> Verdict:
+    """The verdict on B against A for ``metric``, from one or more values a side.
+
+    ``fault_in_b``: B has the fault this metric belongs to, so a missing failover or
+    failback time in B means it never happened. ``neighbours``: A's percentiles on either
+    side of this one (:func:`neighbour_paths`), for one run a side.
+    """
     xs = [float(v) for v in a if v is not None]
     ys = [float(v) for v in b if v is not None]
+    never = metric.rsplit(".", 1)[-1] in ("time_to_failover_s", "time_to_failback_s")
+    if xs and not ys and never and fault_in_b:
+        what = metric.rsplit(".", 1)[-1].removeprefix("time_to_").removesuffix("_s")
+        return Verdict("worse", None, None, f"no {what} within the fault window "
+                                            f"(A: {statistics.median(xs):.3g} s)")
     if not xs or not ys:
         return Verdict("", None, None, "no value on one side")
     ref, new = statistics.median(xs), statistics.median(ys)
@@ -115,11 +150,17 @@ def judge(metric: str, a: Sequence[float | None], b: Sequence[float | None],
     sign = direction(metric)
     if not sign:
         return Verdict("", delta, None, "a count: no better or worse")
-    width = band(metric, ref, new, resolution_s)
+    repeated = len(xs) >= MIN_REPEATS and len(ys) >= MIN_REPEATS
+    width = band(metric, ref, new, resolution_s, repeated)
     if abs(delta) <= width:
         return Verdict("same", delta, width, f"within the noise band of ±{width:.3g}")
+    if not repeated and neighbours and None not in neighbours:
+        low, high = sorted(float(v) for v in neighbours if v is not None)
+        if low <= new <= high:
+            return Verdict("same", delta, width, f"between A's neighbouring percentiles "
+                                                 f"({low:.4g}..{high:.4g}): a shift of a few ranks")
     word = "better" if delta * sign > 0 else "worse"
-    if len(xs) >= MIN_REPEATS and len(ys) >= MIN_REPEATS:
+    if repeated:
         p = mann_whitney_p(xs, ys)
         test = f"Mann-Whitney U over {len(xs)} and {len(ys)} runs, p = {p:.2g}"
         if p >= SIGNIFICANCE:

@@ -35,11 +35,11 @@ def _slower_failover(folder: Path) -> Path:
 def test_metric_rows_deltas_and_direction() -> None:
     a = {"hit_ratio": 0.8, "requests": 100, "latency_ms": {"p95": 100.0},
          "faults": [{"id": 0, "time_to_failover_s": 0.5, "errors": 2}]}
-    b = {"hit_ratio": 0.9, "requests": 120, "latency_ms": {"p95": 150.0},
+    b = {"hit_ratio": 0.9, "requests": 120, "latency_ms": {"p95": 250.0},
          "faults": [{"id": 0, "time_to_failover_s": 0.25, "errors": None}]}
     rows = {r["metric"]: r for r in metric_rows(a, b)}
     assert rows["hit_ratio"]["delta"] == pytest.approx(0.1) and rows["hit_ratio"]["verdict"] == "better"
-    assert (rows["latency_ms.p95"]["delta"], rows["latency_ms.p95"]["change"]) == (50.0, 0.5)
+    assert (rows["latency_ms.p95"]["delta"], rows["latency_ms.p95"]["change"]) == (150.0, 1.5)
     assert rows["latency_ms.p95"]["verdict"] == "worse"
     assert rows["requests"]["verdict"] == ""  # a count is neither better nor worse
     assert rows["faults[0].time_to_failover_s"]["verdict"] == "better"
@@ -58,7 +58,7 @@ def test_deltas_inside_the_noise_are_same() -> None:
     assert rows["faults[0].time_to_failover_s"]["verdict"] == "same"
     assert rows["faults[0].time_to_failover_s"]["band"] == 0.1
     assert rows["latency_ms.p90"]["verdict"] == "same"
-    assert rows["latency_ms.p90"]["why"] == "within the noise band of ±10"
+    assert rows["latency_ms.p90"]["why"] == "within the noise band of ±100"
 
 
 def test_repeated_runs_need_a_significant_difference() -> None:
