@@ -38,7 +38,9 @@ class EventKind:
 STEP_EXTRA = ("rollback", "error")
 
 # -- lifecycle ------------------------------------------------------------------------------
-RUN_START = EventKind("run-start", ("scenario", "run_dir"), "the runner starts")
+RUN_START = EventKind("run-start", ("scenario", "run_dir", "distribution", "distribution_sha256",
+                                   "code_version", "machine"),
+                      "the runner starts; params say what ran where (contracts.provenance)")
 STACK_READY = EventKind("stack-ready", ("origins", "edge", "target", "remote"),
                         "every process listens; params name each one's address and PID "
                         "(a remote run: target, remote: true, origins by control URL)")

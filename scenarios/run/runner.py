@@ -20,6 +20,7 @@ from typing import Any, TextIO
 import yaml
 
 from contracts.errors import EXIT_BROKE, EXIT_FAILED
+from contracts.provenance import code_version, file_sha256, machine
 from scenarios.errors import RunInterrupted, ScenarioError, StackError
 from scenarios.remote.origins import stack_for
 from scenarios.run.events import EventLog
@@ -75,8 +76,11 @@ class Run:
         signals = SignalGuard()
         signals.install()
         try:
-            self.events.record("run-start", params={"scenario": self.scenario.name,
-                                                    "run_dir": str(self.run_dir)})
+            self.events.record("run-start", params={
+                "scenario": self.scenario.name, "run_dir": str(self.run_dir),
+                "distribution": str(self.scenario.distribution),
+                "distribution_sha256": file_sha256(self.scenario.distribution),
+                "code_version": code_version(procs.REPO_ROOT), "machine": machine()})
             self._run()
         except RunInterrupted as exc:
             self.events.record("interrupted", params={"signal": str(exc)})
