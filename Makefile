@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 SCENARIOS := $(sort $(basename $(notdir $(wildcard scenarios/library/*.yaml))))
 
-.PHONY: help venv demo test lint chaos-self test-deps test-fast bench ui regression report keys list validate clean $(SCENARIOS)
+.PHONY: help venv demo test lint chaos-self test-deps test-fast bench ui regression history report keys list validate clean $(SCENARIOS)
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -28,11 +28,14 @@ lint: $(STAMP)  ## ruff (ruff.toml) and strict mypy on the sans-IO layers (mypy.
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-# Debian packages some tests use (headless browser checks, blackholed origins). Installed when
+# Debian packages some tests use: headless browser checks (chromium), blackholed origins
+# (iptables), the run history on a real PostgreSQL server (postgresql). Installed when
 # missing and we are root; otherwise those tests skip and print why.
-TEST_DEBS := chromium iptables
 test-deps:
-	@missing=""; for p in $(TEST_DEBS); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v iptables >/dev/null || missing="$$missing iptables"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	[ -z "$$missing" ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } \
 	|| echo "note: could not install$$missing; the tests that need it skip with the reason"
@@ -53,8 +56,11 @@ report: $(STAMP)  ## rebuild a run's report: make report RUN=results/...
 	@test -n "$(RUN)" || { echo "usage: make report RUN=results/<run folder>" >&2; exit 2; }
 	$(PY) -m reports build $(RUN)
 
-regression: $(STAMP)  ## short runs of the 'regression: true' scenarios into results/regression-<time>/; fails if a threshold does
-	$(PY) -m scenarios regression $(if $(DURATION),--duration $(DURATION))
+regression: $(STAMP)  ## short runs of the 'regression: true' scenarios into results/regression-<time>/; fails if a threshold does or a key metric is worse than its baseline
+	$(PY) -m scenarios regression $(if $(DURATION),--duration $(DURATION)) $(if $(DIST),--distribution $(DIST))
+
+history: $(STAMP)  ## every recorded run against its baseline: a table and results/history/history.html [SCENARIO=name]
+	$(PY) -m reports history $(if $(SCENARIO),--scenario $(SCENARIO))
 
 chaos-self: $(STAMP)  ## break the harness itself (kill edge, Locust, origin, runner; random Ctrl-C) and check it holds
 	$(PY) -m scenarios.chaos_self $(if $(DURATION),--duration $(DURATION)) $(if $(SIGINTS),--sigints $(SIGINTS))

@@ -3,6 +3,7 @@
     python -m reports build RUN           summary.json, plots/*.png, report.html in RUN
     python -m reports compare A B [--out DIR]
     python -m reports trend DIR [--out DIR]
+    python -m reports history [--scenario S] [--baseline RUN] [--import DIR] ...
 
 Exit status: 0 done (thresholds are reported, not enforced here), 2 bad usage, or a
 folder that is not what the command needs (one line on stderr, no traceback).
@@ -35,6 +36,12 @@ def _parser() -> argparse.ArgumentParser:
     trend = commands.add_parser("trend", help="key metrics across every regression run under DIR")
     trend.add_argument("dir", metavar="DIR", type=Path, help="e.g. results/")
     trend.add_argument("--out", type=Path, help="output folder (default DIR/trend)")
+    history = commands.add_parser(
+        "history", help="every recorded run by scenario over time, against its baseline: "
+                        "a table here and results/history/history.html")
+    from reports.history_cmd import add_arguments
+
+    add_arguments(history)
     return parser
 
 
@@ -79,6 +86,10 @@ def _main(argv: list[str] | None) -> int:
             return _compare(args.a, args.b, args.out)
         if args.command == "trend":
             return _trend(args.dir, args.out)
+        if args.command == "history":
+            from reports.history_cmd import run
+
+            return run(args)
         return _build(args.run)
     except OSError as exc:  # unreadable file, full disk: the user's to fix, not a bug
         raise ReportError(f"{exc.filename or ''}: {exc.strerror or exc}") from None

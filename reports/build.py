@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
-from reports.errors import ThresholdError
+from reports.errors import HistoryError, ThresholdError
+from reports.history.record import entry
+from reports.history.store import file_run
 from reports.metrics import failover, repeats, thresholds
 from reports.metrics import overall as metrics
 from reports.read import edgelog, security
@@ -70,7 +73,17 @@ def build_report(run_dir: Path) -> dict[str, Any]:
     _write(run_dir / "summary.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
     events = [{**e, "t": round(float(e["ts"]) - run.load_start_ts, 3)} for e in run.events]
     _write(run_dir / "report.html", html.render(summary, images, events, run.settings.text))
+    file_in_history(run_dir, run, summary)
     return summary
+
+
+def file_in_history(run_dir: Path, run: Run, summary: dict[str, Any]) -> None:
+    """Record the run in the run history (reports.history.store says where); a history that
+    cannot be written is said on stderr and never costs the report."""
+    try:
+        file_run(entry(run_dir, summary, run.events, run.load_start_ts))
+    except HistoryError as exc:
+        print(f"reports: not filed in the run history: {exc}", file=sys.stderr, flush=True)
 
 
 def _write(path: Path, text: str) -> None:

@@ -3,6 +3,7 @@
     ReportError             anything the user can fix; the CLI prints it as one line
      +-- RunFolderError     the run folder is missing, or a file in it cannot be read
      +-- ThresholdError     an ``expect`` entry has bad syntax (also a ``ValueError``)
+     +-- HistoryError       the run history cannot be opened, read or written
 
 Bugs are not wrapped: they stay loud.
 """
@@ -22,3 +23,7 @@ class RunFolderError(ReportError):
 
 class ThresholdError(ReportError, ValueError):
     """An ``expect`` metric path or condition has bad syntax."""
+
+
+class HistoryError(ReportError):
+    """The run history database cannot be opened, read or written (one line, no password)."""

@@ -15,12 +15,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
 from reports.errors import RunFolderError
 from reports.metrics.repeats import KEY_METRICS
-from reports.render.chartkit import PALETTE, legend_right, new_figure, no_data, save
+from reports.render.chartkit import PALETTE, date_axis, legend_right, new_figure, no_data, save
 from reports.render.htmlkit import e, fmt_in, images, page, table
 
 
@@ -84,12 +83,9 @@ def chart(all_points: list[Point], metric: str, title: str, unit: str) -> Figure
                          color="#cf222e", zorder=5, label=failed_label)
             failed_label = "_nolegend_"
     if mine:
-        locator = AutoDateLocator()
-        axes.xaxis.set_major_locator(locator)
-        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        # From zero, so a change inside the probe's resolution never looks like a fall.
+        date_axis(axes, [p.when for p in mine])
         legend_right(axes)
-        bottom, top = axes.get_ylim()
-        axes.set_ylim(min(0.0, bottom), top + (top - bottom) * 0.1)
     else:
         no_data(axes, "values of this metric")
     axes.set_xlabel("regression run start (UTC)")

@@ -21,7 +21,7 @@ PACKAGES = ("contracts", "edge", "origins", "scenarios", "reports", "locustfiles
 LAYERS = {
     "edge": ("errors", "config", "core", "security", "pop", "wire", ""),
     "scenarios": ("errors", "spec", "stack", "remote", "run", "batch", "ui", ""),
-    "reports": ("errors", "values", "read", "metrics", "render", ""),
+    "reports": ("errors", "values", "read", "metrics", "history", "render", ""),
 }
 # Which other packages each package may import (contracts: anyone; nothing else unless listed).
 ALLOWED = {

@@ -6,12 +6,14 @@ nothing to close, safe to call from any thread and on machines without a display
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import AutoDateLocator, DateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 from matplotlib.transforms import blended_transform_factory
@@ -129,6 +131,22 @@ def stacked(axes: Axes, table: pd.DataFrame, colours: dict[str, str]) -> None:
         bottom = bottom + values
     axes.set_ylim(bottom=0)
     legend_right(axes)
+
+
+def date_axis(axes: Axes, times: list[datetime], nonnegative: bool = True) -> None:
+    """A calendar time axis over ``times`` that reads whole dates and times ("12-03 02:17"),
+    at most 8 ticks, at least ten minutes wide; and a value axis that never goes below zero
+    for a quantity that cannot."""
+    low, high = min(times), max(times)
+    pad = max((high - low) * 0.05, timedelta(minutes=5))
+    axes.set_xlim(low - pad, high + pad)  # type: ignore[arg-type]
+    locator = AutoDateLocator(maxticks=8)
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(DateFormatter("%m-%d\n%H:%M", tz=timezone.utc))
+    axes.figure.subplots_adjust(bottom=0.17)  # two-line tick labels and the axis label below
+    if nonnegative:
+        bottom, top = axes.get_ylim()
+        axes.set_ylim(0.0, top + (top - max(bottom, 0.0)) * 0.1)
 
 
 def no_data(axes: Axes, what: str) -> None:

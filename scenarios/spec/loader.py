@@ -13,6 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from contracts.defaults import ERROR_GRACE_S
 from edge.config.cache_policy_file import load_policies
 from edge.config.loader import load_distribution
@@ -252,3 +254,13 @@ def load_scenario(name_or_file: str) -> Scenario:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioInputError(f"{name_or_file}: cannot read: {exc}") from None
     return parse_scenario(text, display_name(path), base=path.parent)
+
+
+def load_on_distribution(name_or_file: str, distribution: Path) -> Scenario:
+    """A scenario as :func:`load_scenario` reads it, but on ``distribution`` (a path from the
+    current folder), checked exactly as if its file named that distribution."""
+    path = find_scenario(name_or_file)
+    load_scenario(name_or_file)  # the file as it is must be valid first
+    doc = yaml.safe_load(path.read_text())
+    doc["distribution"] = str(Path(distribution).resolve())
+    return parse_scenario(yaml.safe_dump(doc, sort_keys=False), display_name(path), base=path.parent)
