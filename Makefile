@@ -36,9 +36,12 @@ test-deps:
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v iptables >/dev/null || missing="$$missing iptables"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
-	[ -z "$$missing" ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } \
-	|| echo "note: could not install$$missing; the tests that need it skip with the reason"
+	[ -z "$$missing" ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq; } \
+	  || { echo "note: cannot install$$missing (not root, or no apt-get); the tests that need it skip with the reason"; exit 0; }; \
+	for p in $$missing; do \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$p >/dev/null \
+	    || echo "note: could not install $$p; the tests that need it skip with the reason"; \
+	done
 
 test-fast: $(STAMP)  ## the suite without the slow end-to-end runs
 	$(PY) -m pytest -m "not slow"
