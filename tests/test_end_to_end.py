@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -73,6 +74,42 @@ def test_failover_scenario(name: str, tmp_path: Path) -> None:
     check_clean_end(run_dir, "completed")
     kinds = [e["kind"] for e in read_events(run_dir)]
     assert kinds[:3] == ["run-start", "stack-ready", "load-start"] and kinds[-2:] == ["load-end", "run-end"]
+    check_progress_lines(run_dir, result.stdout, 15)
+
+
+LINE = re.compile(r"^\[ ?(\d+)/(\d+) s\] (.*?) \| (\d+) req/s \| hit (\S+) \| misses served by primary (\d+), "
+                  r"secondary (\d+) \| errors (\d+) \((\d+) so far\)$", re.M)
+
+
+def check_progress_lines(run_dir: Path, stdout: str, duration: int) -> None:
+    """Every second of the load has a line, and each says what requests.csv holds for the
+    requests sent in that second (its latencies are milliseconds: every row is logged by then)."""
+    import pandas as pd
+
+    lines = {int(m[1]): m.groups() for m in LINE.finditer(stdout)}
+    assert sorted(lines) == list(range(1, duration + 1)), stdout[-3000:]
+    load_start = next(e["ts"] for e in read_events(run_dir) if e["kind"] == "load-start")
+    frame = pd.read_csv(run_dir / "requests.csv", keep_default_na=False)
+    frame = frame[frame.error != "Interrupted"]
+    second = ((frame.ts - load_start) // 1).astype(int) + 1
+    so_far = 0
+    for k in range(1, duration + 1):
+        rows = frame[second == k]
+        misses = rows[(rows.x_cache == "Miss") & (rows.ok == 1)]
+        cached = rows.x_cache.isin(["Hit", "RefreshHit", "Miss"])
+        hits = rows.x_cache.isin(["Hit", "RefreshHit"]).sum()
+        errors = int((rows.ok != 1).sum())
+        so_far += errors
+        _, _, state, rate, hit, primary, secondary, shown_errors, shown_so_far = lines[k]
+        expected_hit = f"{hits / cached.sum():.2f}" if cached.sum() else "-"
+        assert (int(rate), hit, int(primary), int(secondary), int(shown_errors), int(shown_so_far)) == (
+            len(rows), expected_hit, int((misses.origin == "primary").sum()),
+            int((misses.origin == "secondary").sum()), errors, so_far), (k, lines[k])
+    # The fault's second says where it started; the seconds inside it name it.
+    fault = next(e for e in read_events(run_dir) if e.get("fault_edge") == "start")
+    k0 = int(fault["t"]) + 1
+    assert lines[k0][2].startswith("steady -> fault 0 on primary") and f"at {fault['t']:.1f} s" in lines[k0][2]
+    assert lines[k0 + 1][2].startswith("fault 0 on primary")
 
 
 def start_run(run_dir: Path, duration: int = 20) -> subprocess.Popen[str]:

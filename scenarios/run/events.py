@@ -43,6 +43,7 @@ class EventLog:
         self.load_start: float | None = None
         self.windows = FaultWindows()
         self.labels: dict[int, str] = {}  # fault_id -> what opened it, for the progress line
+        self.states: list[tuple[float, str]] = [(0.0, "")]  # (ts, open windows from then on)
         self.kinds: list[str] = []
         self._file = open(path, "a", encoding="utf-8")
 
@@ -64,13 +65,34 @@ class EventLog:
         """Record a step; a successful one opens or closes its target's fault window."""
         edge = self.windows.edge(action, target) if ok else {}
         if edge.get("fault_edge") == "start":
-            label = params.get("type") if action == "fault" else action
+            label = str(params.get("type")) if action == "fault" else action
+            chance = params.get("probability")
+            if isinstance(chance, (int, float)) and chance < 1:
+                label += f", {chance * 100:g} % of requests"
             self.labels[edge["fault_id"]] = f"{target} ({label})"
-        return self.record(action, target, params, ok, **edge)
+        event = self.record(action, target, params, ok, **edge)
+        if edge:
+            self.note_windows(event["ts"])
+        return event
 
     def open_windows(self) -> str:
         return ", ".join(f"fault {fid} on {self.labels.get(fid, target)}"
                          for target, fid in self.windows.open.items())
+
+    def note_windows(self, ts: float) -> None:
+        """Remember the open windows from ``ts`` on (call after a step opened or closed one)."""
+        self.states.append((ts, self.open_windows()))
+
+    def state_during(self, lo: float, hi: float) -> str:
+        """The fault windows during ``[lo, hi)`` as the progress line says them: the state at
+        ``lo``, and each change inside the second with its time since load start."""
+        before = [label for ts, label in self.states if ts <= lo]
+        text = before[-1] if before else ""
+        for ts, label in self.states:
+            if lo < ts < hi:
+                at = ts - (self.load_start or 0.0)
+                text = f"{text or 'steady'} -> {label or 'steady'} at {at:.1f} s"
+        return text
 
     def close(self) -> None:
         self._file.close()

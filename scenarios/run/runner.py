@@ -10,6 +10,7 @@ Exit codes: 0 every expectation held, 1 one failed or the run deviated/failed/ab
 
 from __future__ import annotations
 
+import math
 import signal
 import sys
 import time
@@ -25,12 +26,14 @@ from scenarios.errors import RunInterrupted, ScenarioError, StackError
 from scenarios.remote.origins import stack_for
 from scenarios.run.events import EventLog
 from scenarios.run.locust_cmd import locust_argv, locust_env
-from scenarios.run.progress import progress_line
+from scenarios.run.progress import progress_line, tally
 from scenarios.run.report import build_and_summarize
 from scenarios.run.signals import SignalGuard
 from scenarios.run.watch import Watch
 from scenarios.spec import steps as st
+from scenarios.spec.loader import display_name
 from scenarios.spec.model import Scenario, Step
+from scenarios.spec.rules import FLUSH_LAG_S
 from scenarios.stack import procs
 
 LOCUST_GRACE_S = 20.0        # Locust must be done this long after the planned duration
@@ -63,6 +66,8 @@ class Run:
         self.status = "completed"
         self.exit_code = 0
         self.last_close_ts: float | None = None  # when the last fault window closed
+        self.printed = 0  # seconds of the load already on a progress line
+        self.errors_shown = 0  # errors counted on those lines
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -136,7 +141,6 @@ class Run:
         pending = list(self.scenario.steps)
         before_checked = False
         next_tick = time.time() + 1.0
-        last_tick = time.time()
         while self.locust.alive():
             now = time.time()
             if now - start > duration + LOCUST_GRACE_S:
@@ -153,18 +157,15 @@ class Run:
                 raise StackError(problem)  # a process of the run died: the run broke (exit 3)
             if now >= next_tick:
                 next_tick = max(next_tick + 1.0, now + 0.5)  # no burst of lines after a slow step
-                window = self.watch.poll()
+                self.watch.poll()
                 if (reason := self.watch.abort_reason(now)) is not None:
                     self._abort(reason)
                     return
-                if now - start <= duration + 0.5:  # after the duration Locust is only stopping
-                    rate = window.rows / max(now - last_tick, 1e-3)
-                    last_tick = now
-                    self.say(progress_line(min(now - start, duration), duration,
-                                           self.events.open_windows(), rate, window.hit_ratio,
-                                           self.watch.tail.total_errors))
+                self._progress(now - FLUSH_LAG_S)
             wait = min(next_tick, start + pending[0].at_s if pending else next_tick) - time.time()
             time.sleep(min(max(wait, 0.005), 0.1))
+        self.watch.poll()
+        self._progress(None)  # Locust has flushed and exited: every second is complete
         ended_at = time.time() - start
         code = self.locust.popen.returncode
         if code is not None and ended_at < duration - EARLY_END_S:
@@ -174,6 +175,21 @@ class Run:
             self.events.record("error", target=step.target, ok=False,
                                params={"message": f"step {step.describe()} at {step.at_s:g} s not applied: load ended"})
             self.deviate()
+
+    def _progress(self, complete_until: float | None) -> None:
+        """A line for each second of the load whose rows are all logged by ``complete_until``
+        (None: every second, the load is over); scenarios/run/progress.py."""
+        start, duration = self.events.load_start or 0.0, self.scenario.load.duration_s
+        last = min(math.ceil(duration), math.ceil(time.time() - start))  # not past an early end
+        if complete_until is not None:
+            last = min(int(complete_until - start), last)
+        for second in range(self.printed + 1, last + 1):
+            lo, hi = start + second - 1, start + second
+            counts = tally(self.watch.window.between(lo, hi))
+            self.errors_shown += counts.errors
+            self.say(progress_line(second, duration, self.events.state_during(lo, hi), counts,
+                                   self.errors_shown, self.scenario.origin_ids))
+        self.printed = max(self.printed, last)
 
     def _abort(self, reason: str) -> None:
         assert self.locust is not None
@@ -219,7 +235,8 @@ class Run:
             event = self.events.step(step.action, step.target, {**params, **extra}, ok=True)
             if event.get("fault_edge") == "end":
                 self.last_close_ts = event["ts"]
-            self.say(f"{'rollback' if rollback else 'step'}: {step.describe()}")
+            at = f" at {event['t']:.1f} s" if isinstance(event.get("t"), (int, float)) and not rollback else ""
+            self.say(f"{'rollback' if rollback else 'step'}{at}: {step.describe()}")
         except Exception as exc:  # any step failure is recorded, and the run goes on
             self.events.step(step.action, step.target, {**step.params, **extra, "error": str(exc)}, ok=False)
             self.deviate()
@@ -254,7 +271,14 @@ class Run:
 
 
 def write_resolved(scenario: Scenario, run_dir: Path) -> None:
-    text = yaml.safe_dump(scenario.to_dict(), sort_keys=False, allow_unicode=True)
+    """``scenario.yaml`` as run: distributions named from the checkout (a file meant to be
+    mailed says ``distributions/default.json``, not this machine's folders), long strings on
+    one line each."""
+    doc = scenario.to_dict()
+    doc["distribution"] = display_name(scenario.distribution)
+    for entry, variant in zip(doc["variants"], scenario.variants):
+        entry["distribution"] = display_name(variant.distribution)
+    text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=1_000_000)
     (run_dir / "scenario.yaml").write_text(text)
 
 

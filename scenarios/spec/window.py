@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from contracts.requests_csv import ERROR as _ERROR
 from contracts.requests_csv import LATENCY_MS as _LATENCY
 from contracts.requests_csv import OK as _OK
+from contracts.requests_csv import ORIGIN as _ORIGIN
 from contracts.requests_csv import TS as _TS
+from contracts.requests_csv import X_CACHE as _X_CACHE
 from contracts.requests_csv import interrupted
 
 WINDOW_METRICS = ("error_ratio", "success_ratio", "requests", "requests_per_s",
@@ -28,11 +30,13 @@ WINDOW_METRICS = ("error_ratio", "success_ratio", "requests", "requests_per_s",
 
 @dataclass(frozen=True)
 class Row:
-    """The part of a request row the window needs."""
+    """The part of a request row the window and the progress line need."""
 
     ts: float
     latency_ms: float
     ok: bool
+    x_cache: str = ""
+    origin: str = ""
 
 
 def parse_row(line: str) -> Row | None:
@@ -41,7 +45,8 @@ def parse_row(line: str) -> Row | None:
     if len(cols) < 12 or interrupted(cols[_ERROR]):  # cut short by the end: neither ok nor error
         return None
     try:
-        return Row(float(cols[_TS]), float(cols[_LATENCY] or 0.0), cols[_OK] == "1")
+        return Row(float(cols[_TS]), float(cols[_LATENCY] or 0.0), cols[_OK] == "1",
+                   cols[_X_CACHE], cols[_ORIGIN])
     except ValueError:
         return None
 

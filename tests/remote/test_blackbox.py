@@ -4,6 +4,7 @@ processes, standing in for a real distribution and deployed origins) and produce
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -34,7 +35,8 @@ def test_remote_run_produces_a_full_report(deployment: Deployment, tmp_path: Pat
     assert f"plan: target {deployment.target} [loopback]" in out
     assert "plan: load 5 viewers + 1 probe, at most 60 requests/s, for 8 s" in out
     assert "plan: fault at 2.4 s: fault status on primary" in out
-    assert out.index("plan: every control API answered (2 origins)") < out.index("step: fault status on primary")
+    step = re.search(r"^step at [0-9.]+ s: fault status on primary$", out, re.M)
+    assert step is not None and out.index("plan: every control API answered (2 origins)") < step.start()
     assert "no local edge or origin" in out
 
     events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]

@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 from scenarios.run.events import EventLog, FaultWindows
-from scenarios.run.progress import RequestsTail, count_rows, progress_line
+from scenarios.run.progress import RequestsTail, count_rows, progress_line, tally
 from scenarios.run.report import summary_lines
+from scenarios.spec.window import Row
 
 
 def test_windows_open_and_close_per_target() -> None:
@@ -54,9 +55,28 @@ def test_requests_tail_keeps_partial_lines(tmp_path: Path) -> None:
 
 def test_count_rows_and_line() -> None:
     assert count_rows(["garbage", ""]).rows == 0
-    line = progress_line(21.2, 60, "fault 0 on primary (kill)", 812.4, 0.934, 3)
-    assert line == "[21/60 s] fault 0 on primary (kill) | 812 req/s | hit 0.93 | errors 3"
-    assert progress_line(1, 60, "", 0, None, 0) == "[ 1/60 s] steady | 0 req/s | hit - | errors 0"
+    rows = [Row(1.0, 2.0, True, "Hit", "primary"), Row(1.1, 9.0, True, "Miss", "secondary"),
+            Row(1.2, 9.0, True, "Miss", "secondary"), Row(1.3, 5.0, False, "Error", ""),
+            Row(1.4, 9.0, True, "Miss", "tertiary")]
+    counts = tally(rows)
+    assert (counts.requests, counts.hits, counts.misses, counts.errors) == (5, 1, 3, 1)
+    line = progress_line(21, 60, "fault 0 on primary (kill)", counts, 3, ("primary", "secondary"))
+    assert line == ("[21/60 s] fault 0 on primary (kill) | 5 req/s | hit 0.25 | misses served by "
+                    "primary 0, secondary 2, tertiary 1 | errors 1 (3 so far)")
+    assert progress_line(1, 60, "", tally([]), 0) == (
+        "[ 1/60 s] steady | 0 req/s | hit - | misses served by - | errors 0 (0 so far)")
+
+
+def test_state_during_a_second(tmp_path: Path) -> None:
+    log = EventLog(tmp_path / "events.jsonl")
+    log.load_start = 100.0
+    log.step("fault", "primary", {"type": "status", "probability": 0.3}, ok=True)
+    opened = log.states[-1][0]
+    assert log.state_during(opened - 0.5, opened + 0.5).startswith(
+        "steady -> fault 0 on primary (status, 30 % of requests) at ")
+    assert log.state_during(opened + 1, opened + 2) == "fault 0 on primary (status, 30 % of requests)"
+    assert log.state_during(opened - 2, opened - 1) == ""
+    log.close()
 
 
 def test_summary_lines() -> None:
