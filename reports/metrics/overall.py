@@ -69,14 +69,23 @@ def latency_by_cache(frame: pd.DataFrame) -> dict[str, dict[str, float | None]]:
 
 
 def by_origin(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """Requests, share (of rows that name an origin) and latency per ``X-Origin-Id``."""
+    """Per ``X-Origin-Id``: every response naming it (``requests``, ``share`` of those that
+    name one, latency), and apart the successful misses it served (``misses``,
+    ``miss_share`` of all successful misses): a hit names the origin that filled the
+    cache entry long ago, so only misses say which origin is serving *now*."""
     named = frame[frame["origin"] != ""]
     total = len(named)
+    is_miss = (named["x_cache"] == "Miss") & (named["ok"] == 1)
+    miss_total = int(is_miss.sum())
+    miss_counts = named.loc[is_miss, "origin"].value_counts()
     result: dict[str, dict[str, Any]] = {}
     for origin, rows in named.groupby("origin", observed=True):
+        misses = int(miss_counts.get(origin, 0))
         result[str(origin)] = {
             "requests": len(rows),
             "share": number(len(rows) / total) if total else None,
+            "misses": misses,
+            "miss_share": number(misses / miss_total) if miss_total else None,
             "latency_ms": latency_stats(rows["latency_ms"]),
         }
     return dict(sorted(result.items(), key=lambda item: -item[1]["requests"]))

@@ -48,7 +48,7 @@ LEAF: dict[str, Any] = {}
 ANY: dict[str, Any] = {"*": None}
 _LATENCY = {k: LEAF for k in ("p50", "p90", "p95", "p99", "max")}
 _BY_CACHE = {"hit": _LATENCY, "miss": _LATENCY}
-_ORIGIN = {"requests": LEAF, "share": LEAF, "latency_ms": _LATENCY}
+_ORIGIN = {"requests": LEAF, "share": LEAF, "misses": LEAF, "miss_share": LEAF, "latency_ms": _LATENCY}
 _STREAM = {"requests": LEAF, "errors": LEAF, "error_ratio": LEAF, "hit_ratio": LEAF,
            "latency_ms": _LATENCY, "interval_s": LEAF}
 _FAULT_TIMES = {k: LEAF for k in ("time_to_failover_s", "time_to_failback_s", "error_window_s", "errors")}

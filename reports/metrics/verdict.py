@@ -44,7 +44,8 @@ from typing import Sequence
 SIGNIFICANCE = 0.05
 MIN_REPEATS = 4  # fewer a side and no split can reach p < 0.05: the band alone decides
 HIGHER_IS_BETTER = frozenset({"hit_ratio", "requests_per_s"})
-NEUTRAL = frozenset({"duration_s", "requests", "t0", "t1", "share", "interval_s", "resolution_s"})
+NEUTRAL = frozenset({"duration_s", "requests", "t0", "t1", "share", "interval_s", "resolution_s",
+                     "misses", "miss_share"})
 PROBE_TIMED = frozenset({"time_to_failover_s", "error_window_s", "time_to_recover_s", "time_to_failback_s"})
 PROBE_TICK_S = 0.1  # contracts.defaults.PROBE_INTERVAL_MS, when a summary does not say
 

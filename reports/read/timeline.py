@@ -26,6 +26,7 @@ class FaultWindow:
     t1: float
     closed: bool
     detail: str = ""
+    end_kind: str = ""  # the step that closed the window ("restart", "clear"), "" if none did
 
     @property
     def label(self) -> str:
@@ -71,6 +72,7 @@ def fault_windows(events: list[dict[str, Any]], start: float, end_t: float) -> l
     """Fault windows from ``fault_id``/``fault_edge``; one never closed ends at ``end_t``."""
     opened: dict[int, dict[str, Any]] = {}
     closed: dict[int, float] = {}
+    closers: dict[int, str] = {}
     for event in events:
         fault_id, edge = event.get("fault_id"), event.get("fault_edge")
         if not isinstance(fault_id, int) or isinstance(fault_id, bool):
@@ -79,6 +81,7 @@ def fault_windows(events: list[dict[str, Any]], start: float, end_t: float) -> l
             opened[fault_id] = event
         elif edge == "end" and fault_id not in closed:
             closed[fault_id] = float(event["ts"]) - start
+            closers[fault_id] = str(event.get("kind") or "")
     windows = []
     for fault_id in sorted(opened):
         event = opened[fault_id]
@@ -88,7 +91,7 @@ def fault_windows(events: list[dict[str, Any]], start: float, end_t: float) -> l
         t1 = closed.get(fault_id, max(end_t, t0))
         windows.append(FaultWindow(fault_id, str(event.get("target") or ""),
                                    str(event.get("kind") or ""), t0, t1,
-                                   fault_id in closed, detail))
+                                   fault_id in closed, detail, closers.get(fault_id, "")))
     return windows
 
 
@@ -98,4 +101,8 @@ def _describe(params: dict[str, Any]) -> str:
     if not kind:
         return ""
     value = next((params[k] for k in ("status", "ms", "latency_ms", "bytes_per_s") if k in params), None)
-    return f"{kind} {value}" if value is not None else str(kind)
+    text = f"{kind} {value}" if value is not None else str(kind)
+    chance = params.get("probability")
+    if isinstance(chance, (int, float)) and not isinstance(chance, bool) and chance < 1:
+        text += f" on {chance * 100:g} % of requests"  # a partial fault says how partial
+    return text

@@ -62,6 +62,8 @@ def label_rows(faults: list[FaultWindow], x_min: float, x_max: float, prefix: st
         if row == len(ends):
             ends.append(0.0)
         ends[row] = start + (len(prefix) + len(fault.label) + 2) * LABEL_CHAR_FRACTION
+        if fault.closed:  # the end's label sits on the same row, after t1
+            ends[row] = max(ends[row], (fault.t1 - x_min) / span + (len(end_text(fault)) + 2) * LABEL_CHAR_FRACTION)
         rows.append(row)
     return rows
 
@@ -71,6 +73,18 @@ def fault_label(axes: Axes, x: float, row: int, text: str, colour: str) -> None:
     axes.text(x, 0.97 - row * LABEL_ROW_HEIGHT, f" {text} ", transform=top, va="top", ha="left",
               fontsize=9, color=colour, clip_on=True, zorder=5,
               bbox={"facecolor": "white", "edgecolor": colour, "alpha": 0.85, "pad": 2})
+
+
+def end_text(fault: FaultWindow) -> str:
+    """``restart #0``: which step closed the window."""
+    return f"{fault.end_kind or 'end'} #{fault.id}"
+
+
+def end_label(axes: Axes, x: float, row: int, text: str, colour: str) -> None:
+    """The label of a fault window's end, right-aligned against its line, on the start's row."""
+    top = blended_transform_factory(axes.transData, axes.transAxes)
+    axes.text(x, 0.97 - row * LABEL_ROW_HEIGHT, f" {text} ", transform=top, va="top", ha="left",
+              fontsize=8, color=colour, clip_on=True, zorder=5, style="italic")
 
 
 def shade_faults(axes: Axes, faults: list[FaultWindow], x_range: tuple[float, float]) -> None:
@@ -83,6 +97,9 @@ def shade_faults(axes: Axes, faults: list[FaultWindow], x_range: tuple[float, fl
         axes.axvspan(fault.t0, fault.t1, color=colour, alpha=0.12, lw=0, zorder=0)
         axes.axvline(fault.t0, color=colour, lw=1, ls="--", zorder=0.5)
         fault_label(axes, fault.t0, row, fault.label, colour)
+        if fault.closed:  # the end is an event too: say which step closed the window
+            axes.axvline(fault.t1, color=colour, lw=1, ls=":", zorder=0.5)
+            end_label(axes, fault.t1, row, end_text(fault), colour)
 
 
 def log_axis(axes: Axes, axis: str = "y") -> None:
@@ -116,11 +133,16 @@ def time_axis(axes: Axes, faults: list[FaultWindow], duration_s: float, ylabel: 
     axes.set_xlim(0, max(duration_s, 1.0))
 
 
+def _steps_x(index: pd.Index) -> np.ndarray:
+    """Step edges of a binned series: each bin's start, then where the last one ends."""
+    return np.append(index.to_numpy(dtype="float64"), timeseries.bin_ends(index)[-1])
+
+
 def stacked(axes: Axes, table: pd.DataFrame, colours: dict[str, str]) -> None:
-    """Stacked steps, one band per column, each second drawn as [s, s+1)."""
+    """Stacked steps, one band per column, each bin drawn from its start to the next's."""
     if table.empty:
         return
-    x = np.append(table.index.to_numpy(dtype="float64"), table.index[-1] + 1.0)
+    x = _steps_x(table.index)
     bottom = np.zeros(len(x))
     for index, column in enumerate(table.columns):
         values = np.append(table[column].fillna(0).to_numpy(dtype="float64"), 0.0)
@@ -155,10 +177,10 @@ def no_data(axes: Axes, what: str) -> None:
 
 
 def per_second(axes: Axes, series: pd.Series, **style: object) -> None:
-    """A per-second series drawn as steps, each second covering [s, s + 1)."""
+    """A binned series drawn as steps, each bin from its start to the next one's."""
     if series.empty:
         return
-    x = np.append(series.index.to_numpy(dtype="float64"), float(series.index[-1]) + 1.0)
+    x = _steps_x(series.index)
     y = np.append(series.to_numpy(dtype="float64"), float(series.iloc[-1]))
     axes.step(x, y, where="post", **style)  # type: ignore[arg-type]
 

@@ -15,9 +15,11 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
      "successful misses, per origin, per phase and per second."),
     ("phases", "before the first fault, during each fault [t0, t1), and after each fault up "
      "to the next one; a request belongs to the phase in which it was sent. Each phase has "
-     "its own latency for successful hits and misses and its own share per origin."),
-    ("by_origin", "requests served by each origin (X-Origin-Id) and their share of all "
-     "responses that name an origin."),
+     "its own latency for successful hits and misses and its own misses per origin."),
+    ("by_origin", "per origin (X-Origin-Id): misses, the successful cache misses it served, "
+     "and miss_share, their share of all successful misses (what the Phases table shows: who "
+     "serves now); requests and share count every response naming it, hits included, and a "
+     "hit names the origin that filled the cache entry, maybe long before a fault."),
     ("probe vs viewers", "The probe sends one request per tick whatever the previous one is "
      "doing (open model), so its numbers keep a fixed time resolution. Viewers wait for each "
      "answer before the next request (closed model): a slow period yields fewer viewer "

@@ -12,7 +12,7 @@ from typing import Any
 
 from reports.render import sections
 from reports.render.definitions import DEFINITIONS
-from reports.render.htmlkit import e, fmt, images, page, verdict
+from reports.render.htmlkit import e, fmt, images, page
 from reports.render.security_section import section as security_section
 
 
@@ -22,7 +22,7 @@ def render(summary: dict[str, Any], plots: dict[str, Path], events: list[dict[st
     title = f"{summary['scenario']}: {summary['status']}"
     definitions = "".join(f"<dt>{e(name)}</dt><dd>{e(text)}</dd>" for name, text in DEFINITIONS)
     body = f"""<h1>{e(summary['scenario'])} <span class="status">{e(summary['status'])}</span></h1>
-<p>Thresholds: {verdict(summary['passed'])} &middot; duration {e(fmt(summary['duration_s']))} s
+<p>Thresholds: {sections.threshold_verdict(summary)} &middot; duration {e(fmt(summary['duration_s']))} s
 &middot; {e(summary['requests'])} requests</p>
 {sections.headline(summary)}
 <h2>Thresholds</h2>{sections.expect(summary)}

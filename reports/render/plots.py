@@ -36,9 +36,14 @@ def _time_axis(axes: Axes, run: Run, ylabel: str) -> None:
     time_axis(axes, run.faults, run.duration_s, ylabel)
 
 
+def cuts(run: Run) -> list[float]:
+    """Where bins are cut besides whole seconds: every fault window's edges."""
+    return sorted({edge for f in run.faults for edge in (f.t0, f.t1)})
+
+
 def latency_chart(run: Run) -> Figure:
     figure, axes = new_figure("Latency per second (p50, p95, p99)")
-    table = timeseries.latency_percentiles(run.requests)
+    table = timeseries.latency_percentiles(run.requests, cuts(run))
     if table.dropna(how="all").empty:
         no_data(axes, "requests")
     else:
@@ -55,7 +60,7 @@ def latency_chart(run: Run) -> Figure:
 
 def requests_chart(run: Run) -> Figure:
     figure, axes = new_figure("Requests per second by X-Cache result")
-    table = timeseries.counts_by(run.requests, "x_cache")
+    table = timeseries.per_second_rate(timeseries.counts_by(run.requests, "x_cache", cuts=cuts(run)))
     order = [c for c in CACHE_COLOURS if c in table.columns]
     stacked(axes, table[order + [c for c in table.columns if c not in order]], CACHE_COLOURS)
     if table.empty:
@@ -66,7 +71,7 @@ def requests_chart(run: Run) -> Figure:
 
 def hit_ratio_chart(run: Run) -> Figure:
     figure, axes = new_figure("Cache hit ratio per second: (Hit + RefreshHit) / (Hit + RefreshHit + Miss)")
-    series = timeseries.hit_ratio(run.requests)
+    series = timeseries.hit_ratio(run.requests, cuts(run))
     if series.dropna().empty:
         no_data(axes, "hits or misses")
     else:
@@ -78,7 +83,7 @@ def hit_ratio_chart(run: Run) -> Figure:
 
 def origins_chart(run: Run) -> Figure:
     figure, axes = new_figure("Share of cache misses fetched from each origin (X-Origin-Id)")
-    table = timeseries.origin_share(run.requests)
+    table = timeseries.origin_share(run.requests, cuts(run))
     colours = origin_colours([str(c) for c in table.columns])
     stacked(axes, table[list(colours)] if colours else table, colours)
     if table.empty or table.columns.empty:
@@ -89,8 +94,8 @@ def origins_chart(run: Run) -> Figure:
 
 
 def errors_chart(run: Run) -> Figure:
-    figure, axes = new_figure("Errors per second by status (ok = 0)")
-    table = timeseries.errors_by_status(run.requests)
+    figure, axes = new_figure("Failed requests per second, by status (0: no response)")
+    table = timeseries.per_second_rate(timeseries.errors_by_status(run.requests, cuts(run)))
     stacked(axes, table, {"no response": "#7f7f7f"})
     if table.empty or table.columns.empty:
         no_data(axes, "errors")
@@ -135,7 +140,7 @@ def streams_chart(run: Run) -> Figure:
     drawn = False
     for label, rows, colour in (("probe", frame[is_probe], "#d62728"),
                                 ("viewers", frame[~is_probe], "#1f77b4")):
-        table = timeseries.latency_percentiles(rows)
+        table = timeseries.latency_percentiles(rows, cuts(run))
         if table.dropna(how="all").empty:
             continue
         drawn = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from reports.render.htmlkit import e, fmt, table, verdict
@@ -35,9 +36,11 @@ def _trio(stats: dict[str, Any]) -> str:
 
 
 def _origins(by_origin: dict[str, dict[str, Any]]) -> str:
-    return ", ".join(f"{name} {info['requests']}"
-                     + (f" ({info['share'] * 100:.1f} %)" if info["share"] is not None else "")
-                     for name, info in by_origin.items()) or "none"
+    """Successful misses per origin with their share of the misses (hits name the origin
+    that filled the cache, not the one serving now: they are counted apart)."""
+    return ", ".join(f"{name} {info['misses']}"
+                     + (f" ({info['miss_share'] * 100:.0f} %)" if info.get("miss_share") is not None else "")
+                     for name, info in sorted(by_origin.items())) or "none"
 
 
 def key_numbers(summary: dict[str, Any]) -> str:
@@ -48,8 +51,9 @@ def key_numbers(summary: dict[str, Any]) -> str:
         rows.append((f"latency_ms_by_cache.{cache} p50 / p95 / p99", e(_trio(stats))))
     for origin, info in summary["by_origin"].items():
         lat = info["latency_ms"]
-        text = (f"{info['requests']} requests, share {fmt(info['share'])}, "
-                f"p50 {fmt(lat['p50'])} ms, p95 {fmt(lat['p95'])} ms")
+        text = (f"{info['misses']} misses served (share of misses {fmt(info['miss_share'])}); "
+                f"{info['requests']} responses naming it in all, hits included "
+                f"(share {fmt(info['share'])}), p50 {fmt(lat['p50'])} ms, p95 {fmt(lat['p95'])} ms")
         rows.append((f"by_origin.{e(origin)}", e(text)))
     return table(("metric", "value"), rows)
 
@@ -85,10 +89,29 @@ PROBE_COLUMNS = ("time_to_failover_s", "time_to_failback_s", "error_window_s", "
 
 
 def _timed(value: Any, tick: float | None, column: str) -> str:
-    """A probe-timed figure with its resolution, e.g. ``0.33 ± 0.1``."""
+    """A probe-timed figure rounded to its resolution, e.g. ``0.3 ± 0.1`` (not ``0.3312 ±
+    0.0999``): the resolution to one significant digit, the value to the same decimal."""
     if column in _PROBE_TIMED and value is not None and tick:
-        return f"{fmt(value)} ± {fmt(tick)}"
+        return with_resolution(float(value), float(tick))
     return fmt(value)
+
+
+def with_resolution(value: float, tick: float) -> str:
+    """``value ± tick`` with ``tick`` to one significant digit and ``value`` to the same place."""
+    exponent = math.floor(math.log10(abs(tick)))
+    rounded = round(tick, -exponent)
+    exponent = math.floor(math.log10(abs(rounded)))  # 0.0999 -> 0.1 moves up a place
+    places = max(0, -exponent)
+    return f"{value:.{places}f} ± {rounded:.{places}f}"
+
+
+def threshold_verdict(summary: dict[str, Any]) -> str:
+    """The verdict line's word: PASS or FAIL only when thresholds were set and judged."""
+    if not summary.get("expect"):
+        return "none set"
+    if summary.get("status") != "completed":
+        return f"not judged (the run {e(summary.get('status'))})"
+    return verdict(bool(summary.get("passed")))
 
 
 def faults(summary: dict[str, Any]) -> str:
@@ -129,7 +152,7 @@ def phases(summary: dict[str, Any]) -> str:
         rows.append([e(c) for c in cells])
     return table(("phase", "from s", "to s", "requests", "errors", "error_ratio", "hit_ratio",
                   "p50 ms", "p95 ms", "p99 ms", "hit p50/p95/p99 ms", "miss p50/p95/p99 ms",
-                  "served by (requests, share)"), rows)
+                  "misses served by (share of misses)"), rows)
 
 
 def _flag(mismatch: bool) -> str:

@@ -72,8 +72,23 @@ def test_html_is_self_contained(built: tuple[Path, dict, str]) -> None:
     assert page.count('class="fail">FAIL') == 2  # hit_ratio threshold and the overall verdict
     assert "0.5025 is not &gt; 0.7" in page or "0.502513 is not &gt; 0.7" in page
     assert "during #0" in page and "restart" in page  # phase table and event timeline
-    # The headline: each fault's failover with the probe's resolution.
-    assert "fault #0 primary kill: failed over in <b>0.33 ± 0.1 s</b>, 3 errors" in page
+    # The headline: each fault's failover rounded to the probe's resolution (0.33 -> 0.3).
+    assert "fault #0 primary kill: failed over in <b>0.3 ± 0.1 s</b>, 3 errors" in page
+    # Misses per origin in the Phases table: during the kill, none from the primary.
+    assert "<td>secondary 97 (100 %)</td>" not in page and "primary 0 (0 %), secondary 97 (100 %)" in page
+
+
+def test_verdict_only_when_judged() -> None:
+    from reports.render.sections import threshold_verdict, with_resolution
+
+    assert threshold_verdict({"expect": [], "status": "completed", "passed": True}) == "none set"
+    assert threshold_verdict({"expect": [{}], "status": "interrupted", "passed": False}) == (
+        "not judged (the run interrupted)")
+    assert threshold_verdict({"expect": [{}], "status": "completed", "passed": True}) == (
+        '<span class="pass">PASS</span>')
+    # Rounded to the resolution: the "0.0924 ± 0.0999 s" reads 0.1 ± 0.1.
+    assert [with_resolution(v, t) for v, t in ((0.0924, 0.0999), (2.0624, 0.1), (12.3, 2.5), (0.05, 0.01))] == [
+        "0.1 ± 0.1", "2.1 ± 0.1", "12 ± 2", "0.05 ± 0.01"]
 
 
 def test_edge_log_cross_check(built: tuple[Path, dict, str], tmp_path: Path) -> None:

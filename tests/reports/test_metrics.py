@@ -47,6 +47,9 @@ def test_by_origin(summary: dict) -> None:
     assert (primary["requests"], secondary["requests"]) == (500, 97)
     assert primary["share"] == round(500 / 597, 6)
     assert secondary["latency_ms"]["p50"] == 30.0
+    # Misses apart: 200 + 100 probes on the primary, 97 on the secondary; hits name no one serving.
+    assert (primary["misses"], secondary["misses"]) == (200, 97)
+    assert secondary["miss_share"] == round(97 / 297, 6)
 
 
 def test_phases(summary: dict) -> None:
@@ -63,6 +66,9 @@ def test_phases(summary: dict) -> None:
     assert during["latency_ms_by_cache"]["miss"]["p50"] == 30.0
     assert before["latency_ms_by_cache"]["miss"]["p50"] == 10.0
     assert {k: v["requests"] for k, v in during["by_origin"].items()} == {"primary": 100, "secondary": 97}
+    # ... but the primary served no miss during it: its 100 are hits cached before the fault.
+    assert {k: (v["misses"], v["miss_share"]) for k, v in during["by_origin"].items()} == {
+        "primary": (0, 0.0), "secondary": (97, 1.0)}
     assert list(before["by_origin"]) == ["primary"]
     # Probe beside viewers: the probe's misses pay the failover (30 ms), the viewers' hits not.
     probe, viewers = during["streams"]["probe"], during["streams"]["viewers"]
