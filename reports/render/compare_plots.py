@@ -22,7 +22,6 @@ from reports.render.chartkit import (
     origin_colours,
     per_second,
     save,
-    scatter_outcomes,
 )
 
 RUN_STYLES = (("A", "-", "#1f77b4", "#d62728"), ("B", "--", "#ff7f0e", "#9467bd"))
@@ -87,15 +86,36 @@ def _origin_share(a: Run, b: Run) -> Figure:
     return figure
 
 
+RUN_MARKERS = {"A": "o", "B": "^"}  # the close-up: shape says the run, colour the origin
+
+
 def _failover_overlay(a: Run, b: Run, fault_id: int) -> Figure:
-    """Probe latency around fault ``fault_id`` of each run, aligned on that run's t0."""
+    """Probe latency around fault ``fault_id`` of each run, aligned on that run's t0: each
+    request coloured by the origin that answered it (the failover itself), shaped by run."""
     figure, axes = new_figure(f"Failover close-up, fault #{fault_id}: probe requests aligned on each run's t0")
-    drawn = False
-    for run, (name, _, colour, _) in zip((a, b), RUN_STYLES):
+    nears = []
+    for run in (a, b):
         fault = next(f for f in run.faults if f.id == fault_id)
         frame = run.requests
-        near = frame[(frame["t"] >= fault.t0 - 3) & (frame["t"] <= fault.t0 + 5) & (frame["user"] == "Probe")]
-        drawn = scatter_outcomes(axes, near, name, colour, t0=fault.t0, s=20, alpha=0.7) or drawn
+        nears.append((frame[(frame["t"] >= fault.t0 - 3) & (frame["t"] <= fault.t0 + 5)
+                            & (frame["user"] == "Probe")], fault.t0))
+    names = sorted({str(o) for near, _ in nears for o in near["origin"].unique() if str(o)})
+    colours = origin_colours(names)
+    drawn = False
+    for (near, t0), (name, _, _, _) in zip(nears, RUN_STYLES):
+        marker = RUN_MARKERS[name]
+        ok = near[near["ok"] == 1]
+        for origin, colour in colours.items():
+            part = ok[ok["origin"].astype(str) == origin]
+            if not part.empty:
+                drawn = True
+                axes.scatter(part["t"] - t0, part["latency_ms"].clip(lower=0.01), marker=marker, s=24,
+                             color=colour, alpha=0.75, label=f"{name}: {origin}")
+        failed = near[near["ok"] != 1]
+        if not failed.empty:
+            drawn = True
+            axes.scatter(failed["t"] - t0, failed["latency_ms"].clip(lower=0.01), marker="x", s=36,
+                         color="#cf222e" if name == "A" else "#7a0019", label=f"{name}: error")
     if drawn:
         log_axis(axes)
         legend_right(axes)
@@ -103,7 +123,7 @@ def _failover_overlay(a: Run, b: Run, fault_id: int) -> Figure:
         no_data(axes, "probe requests near this fault")
     axes.axvline(0, color="#d62728", lw=1, ls="--")
     axes.set_xlim(-3, 5)
-    axes.set_xlabel("send time relative to the fault's t0 (s)")
+    axes.set_xlabel("send time relative to the fault's t0 (s); A circles, B triangles")
     axes.set_ylabel("latency (ms, log scale)")
     return figure
 
