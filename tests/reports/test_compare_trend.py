@@ -109,7 +109,8 @@ def _regression(root: Path, stamp: str, ts: float, failover: float | None, passe
     doc = {"kind": "regression", "started": stamp, "ts": ts, "passed": passed, "scenarios": [
         {"name": "primary-killed", "passed": passed,
          "metrics": {"faults[0].time_to_failover_s": failover, "latency_ms.p95": 40.0,
-                     "hit_ratio": 0.9, "errors": 4}},
+                     "hit_ratio": 0.9, "errors": 4},
+         "expect": [{"metric": "faults[0].time_to_failover_s", "condition": "< 1.0"}]},
         {"name": "baseline", "passed": True,
          "metrics": {"latency_ms.p95": 12.0, "hit_ratio": 0.95, "errors": 0}}]}
     (folder / "summary.json").write_text(json.dumps(doc))
@@ -130,6 +131,11 @@ def test_trend_over_regression_runs(tmp_path: Path, capsys: pytest.CaptureFixtur
     failover = [p for p in trend.points(found)
                 if p.metric == "faults[0].time_to_failover_s" and p.scenario == "primary-killed"]
     assert [(p.value, p.passed) for p in failover] == [(0.4, True), (0.9, False), (None, False)]
+    # The third never failed over (a mark at the top of the chart, not a gap), and each
+    # point knows its threshold (a dotted line).
+    assert [(p.none, p.condition) for p in failover] == [(False, "< 1.0"), (False, "< 1.0"), (True, "< 1.0")]
+    assert trend._threshold_lines("< 1.0") == [1.0] and trend._threshold_lines("1500..3500") == [1500.0, 3500.0]
+    assert trend._threshold_lines("") == [] and trend._threshold_lines("bogus") == []
     code, out, err = _cli(capsys, "trend", str(results))
     assert code == 0, err
     assert out.strip() == f"{results / 'trend' / 'trend.html'}  (3 regression runs)"
