@@ -12,3 +12,12 @@ def number(value: Any, digits: int = 6) -> float | None:
         return None
     value = float(value)
     return None if not math.isfinite(value) else round(value, digits)
+
+
+def with_resolution(value: float, tick: float) -> str:
+    """``value ± tick`` with ``tick`` to one significant digit and ``value`` to the same place."""
+    exponent = math.floor(math.log10(abs(tick)))
+    rounded = round(tick, -exponent)
+    exponent = math.floor(math.log10(abs(rounded)))  # 0.0999 -> 0.1 moves up a place
+    places = max(0, -exponent)
+    return f"{value:.{places}f} ± {rounded:.{places}f}"

@@ -10,6 +10,7 @@ Bad input is one line on stderr and exit code 2; no traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from functools import partial
 from pathlib import Path
@@ -20,6 +21,7 @@ from scenarios.batch import regression
 from scenarios.errors import ScenarioError, ScenarioInputError
 from scenarios.remote.safety import add_arguments as add_safety_arguments
 from scenarios.run.workers import with_workers
+from scenarios.spec import run_options
 from scenarios.spec import steps as st
 from scenarios.spec.durations import parse_duration
 from scenarios.spec.loader import description, display_name, load_scenario, shipped_scenarios
@@ -31,12 +33,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=partial(OneLineParser, error_type=ScenarioInputError))
     run = sub.add_parser("run", help="run a scenario and build its report")
     run.add_argument("scenario", help="a name (scenarios/library/NAME.yaml) or a YAML file")
-    run.add_argument("--duration", help="override load.duration (e.g. 15, '90s', '2m')")
-    run.add_argument("--users", type=int, help="override load.users")
+    run.add_argument("-t", "--run-time", "--duration", dest="duration",
+                     help="override load.duration (e.g. 15, '90s', '2m')")
+    run.add_argument("-u", "--users", type=int, help="override load.users")
+    run.add_argument("-r", "--spawn-rate", type=float, help="override load.spawn_rate (users started per second)")
     run.add_argument("--repeat", type=int, help="override repeat: run N times, report each metric's spread")
-    run.add_argument("--workers", type=int, default=0,
+    run.add_argument("--workers", type=int,
                      help="Locust master plus N local worker processes (default: one process)")
-    run.add_argument("--target", help="drive this URL instead of a local edge (off this machine: see --real-target)")
+    run.add_argument("-H", "--host", "--target", dest="target",
+                     help="drive this URL instead of a local edge (off this machine: see --real-target)")
+    run.add_argument("--config", type=Path, metavar="FILE",
+                     help=f"options in a locust.conf-style file (default ./{run_options.DEFAULT_FILE} "
+                          "if present); command line > environment (LOCUST_USERS, ...) > file")
+    run.add_argument("--summary-export", type=Path, metavar="FILE",
+                     help="also write the run's summary.json here (like k6's --summary-export)")
+
     add_safety_arguments(run)  # --real-target, --max-rps, --max-duration (scenarios/remote/safety.py)
     run.add_argument("--out", type=Path, help="run folder (default results/<UTC time>-<name>)")
     sub.add_parser("list", help="the shipped scenarios and what each proves")
@@ -46,17 +57,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def apply_run_options(args: argparse.Namespace, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """Fill ``args`` from the environment and the config file where the command line left an
+    option unset (scenarios/spec/run_options.py); returns where each value came from."""
+    path = args.config
+    if path is None and Path(run_options.DEFAULT_FILE).is_file():
+        path = Path(run_options.DEFAULT_FILE)
+    conf: dict[str, str] = {}
+    if path is not None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioInputError(f"--config: {path}: cannot read ({exc})") from None
+        conf = run_options.parse_conf(text, str(path))
+    given = {o.dest: getattr(args, o.dest) for o in run_options.OPTIONS}
+    values, sources = run_options.resolve(given, os.environ if environ is None else environ, conf, str(path))
+    for dest, value in values.items():
+        setattr(args, dest, value)
+    args.workers = args.workers or 0
+    return sources
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from scenarios.batch.dispatch import run_scenario  # imports the stack only when running
 
+    sources = apply_run_options(args)
     scenario = load_scenario(args.scenario)
     duration = None
     if args.duration is not None:
         try:
-            duration = parse_duration(args.duration)
+            duration = parse_duration(str(args.duration))
         except ValueError as exc:
-            raise ScenarioInputError(f"--duration: {exc}") from None
-    scenario = scenario.with_overrides(duration_s=duration, users=args.users, repeat=args.repeat)
+            raise ScenarioInputError(f"{_flag('duration', '--duration', sources)}: {exc}") from None
+    scenario = scenario.with_overrides(duration_s=duration, users=args.users, repeat=args.repeat,
+                                       spawn_rate=args.spawn_rate)
     late = scenario.late_step()
     if late is not None:
         raise ScenarioInputError(
@@ -82,7 +116,33 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise ScenarioError(f"{scenario.source}: {reason}")
         remove_stale()
     scenario = with_workers(scenario, args.workers)  # scenarios/run/workers.py
-    return run_scenario(scenario, out=args.out, target=target)
+    from scenarios.run.runner import make_run_dir
+
+    run_dir = make_run_dir(scenario.name, args.out)
+    code = run_scenario(scenario, out=run_dir, target=target)
+    if args.summary_export is not None:
+        export_summary(args.summary_export, run_dir)
+    return code
+
+
+def _flag(dest: str, flags: str, sources: dict[str, str]) -> str:
+    """How to name an option in a message: the flag, or the variable or file it came from."""
+    source = sources.get(dest, "command line")
+    return flags if source == "command line" else f"{flags} (from {source})"
+
+
+def export_summary(path: Path, run_dir: Path) -> None:
+    """Copy the run's summary.json (a repeat's repeat-summary.json) to ``path``."""
+    source = run_dir / "summary.json"
+    if not source.exists():
+        source = run_dir / "repeat-summary.json"
+    if not source.exists():
+        print(f"scenarios: --summary-export: no summary.json was written, nothing exported to {path}",
+              file=sys.stderr)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(source.read_bytes())
+    print(f"summary exported: {path}", flush=True)
 
 
 def headline(name: str, text: str, width: int = 100) -> str:

@@ -173,7 +173,7 @@ def test_stages_steady_state_invalidation_and_repeat(tmp_path: Path) -> None:
     doc = json.loads((parent / "repeat-summary.json").read_text())
     assert [r["run"] for r in doc["runs"]] == ["run-01", "run-02"] and doc["passed"]
     assert doc["metrics"]["faults[0].errors"]["n"] == 2
-    assert "PASS faults[0].errors <= 5: median" in stdout
+    assert "✓ faults[0].errors <= 5: median" in stdout
     import pandas as pd
 
     for run in ("run-01", "run-02"):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from reports.render.htmlkit import e, fmt, table, verdict
+from reports.values import with_resolution
 
 
 def headline(summary: dict[str, Any]) -> str:
@@ -94,15 +94,6 @@ def _timed(value: Any, tick: float | None, column: str) -> str:
     if column in _PROBE_TIMED and value is not None and tick:
         return with_resolution(float(value), float(tick))
     return fmt(value)
-
-
-def with_resolution(value: float, tick: float) -> str:
-    """``value ± tick`` with ``tick`` to one significant digit and ``value`` to the same place."""
-    exponent = math.floor(math.log10(abs(tick)))
-    rounded = round(tick, -exponent)
-    exponent = math.floor(math.log10(abs(rounded)))  # 0.0999 -> 0.1 moves up a place
-    places = max(0, -exponent)
-    return f"{value:.{places}f} ± {rounded:.{places}f}"
 
 
 def threshold_verdict(summary: dict[str, Any]) -> str:

@@ -120,6 +120,6 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
         m = doc["metrics"].get(row["metric"], {})
         spread = (f"median {m.get('median'):.4g} (min {m.get('min'):.4g}, max {m.get('max'):.4g}, n {m.get('n')})"
                   if m.get("median") is not None else "no value")
-        mark = "PASS" if row["passed"] else "FAIL"
+        mark = "✓" if row["passed"] else "✗"
         lines.append(f"  {mark} {row['metric']} {row['condition']}: {spread}")
     return lines

@@ -136,3 +136,11 @@ def progress_line(second: int, duration_s: float, state: str, counts: Second, to
     served = ", ".join(f"{name} {counts.misses_by_origin.get(name, 0)}" for name in names) or "-"
     return (f"[{second:{width}d}/{duration_s:.0f} s] {state or 'steady'} | {counts.requests} req/s"
             f" | hit {hit} | misses served by {served} | errors {counts.errors} ({total_errors} so far)")
+
+
+def progress_record(second: int, state: str, counts: Second, total_errors: int) -> dict[str, object]:
+    """The same second as one JSON object, a line of the run folder's ``progress.jsonl``."""
+    return {"t": second, "state": state or "steady", "requests": counts.requests, "hits": counts.hits,
+            "misses": counts.misses, "hit_ratio": None if counts.hit_ratio is None else round(counts.hit_ratio, 4),
+            "misses_by_origin": dict(sorted(counts.misses_by_origin.items())), "errors": counts.errors,
+            "errors_so_far": total_errors}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+from reports.values import with_resolution
+
 
 def _fmt(value: Any, unit: str = "", digits: int = 3) -> str:
     if value is None:
@@ -15,7 +17,9 @@ def _fmt(value: Any, unit: str = "", digits: int = 3) -> str:
 
 
 def summary_lines(summary: dict[str, Any], run_dir: Path) -> list[str]:
-    """The short summary printed after a run (pure)."""
+    """The short summary printed after a run (pure): the key numbers, each fault's failover
+    rounded to the probe's resolution, then a line per threshold, ✓ held or ✗ not, and the
+    verdict (only when thresholds were set and the run completed)."""
     latency = summary.get("latency_ms") or {}
     lines = [
         f"requests {summary.get('requests')} | hit ratio {_fmt(summary.get('hit_ratio'))} | "
@@ -23,15 +27,25 @@ def summary_lines(summary: dict[str, Any], run_dir: Path) -> list[str]:
         f"p99 {_fmt(latency.get('p99'), ' ms')} | errors {summary.get('errors')}",
     ]
     for fault in summary.get("faults") or []:
+        failover, tick = fault.get("time_to_failover_s"), fault.get("resolution_s")
+        shown = with_resolution(failover, tick) + " s" if failover is not None and tick else _fmt(failover, " s")
         lines.append(
             f"fault {fault.get('id')} {fault.get('kind')} on {fault.get('target')}"
             f"{' (' + str(fault['detail']) + ')' if fault.get('detail') else ''}: "
-            f"time to failover "
-            f"{_fmt(fault.get('time_to_failover_s'), ' s')}, errors during the fault {fault.get('errors')}")
-    for row in summary.get("expect") or []:
-        mark = "PASS" if row.get("passed") else "FAIL"
+            f"time to failover {shown if failover is not None else 'none within the window'}, "
+            f"errors during the fault {fault.get('errors')}")
+    rows = summary.get("expect") or []
+    for row in rows:
+        mark = "✓" if row.get("passed") else "✗"
         reason = f" ({row['reason']})" if row.get("reason") else ""
         lines.append(f"  {mark} {row.get('metric')} {row.get('condition')}: value {_fmt(row.get('value'))}{reason}")
+    held = sum(1 for row in rows if row.get("passed"))
+    if not rows:
+        lines.append("thresholds: none set")
+    elif summary.get("status") != "completed":
+        lines.append(f"thresholds: not judged, the run {summary.get('status')} ({held} of {len(rows)} held)")
+    else:
+        lines.append(f"thresholds: {held} of {len(rows)} held {'✓ PASS' if held == len(rows) else '✗ FAIL'}")
     lines.append(f"report: {run_dir / 'report.html'}")
     return lines
 

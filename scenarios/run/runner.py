@@ -10,6 +10,7 @@ Exit codes: 0 every expectation held, 1 one failed or the run deviated/failed/ab
 
 from __future__ import annotations
 
+import json
 import math
 import signal
 import sys
@@ -26,7 +27,7 @@ from scenarios.errors import RunInterrupted, ScenarioError, StackError
 from scenarios.remote.origins import stack_for
 from scenarios.run.events import EventLog
 from scenarios.run.locust_cmd import locust_argv, locust_env
-from scenarios.run.progress import progress_line, tally
+from scenarios.run.progress import progress_line, progress_record, tally
 from scenarios.run.report import build_and_summarize
 from scenarios.run.signals import SignalGuard
 from scenarios.run.watch import Watch
@@ -187,8 +188,10 @@ class Run:
             lo, hi = start + second - 1, start + second
             counts = tally(self.watch.window.between(lo, hi))
             self.errors_shown += counts.errors
-            self.say(progress_line(second, duration, self.events.state_during(lo, hi), counts,
-                                   self.errors_shown, self.scenario.origin_ids))
+            state = self.events.state_during(lo, hi)
+            self.say(progress_line(second, duration, state, counts, self.errors_shown, self.scenario.origin_ids))
+            with open(self.run_dir / "progress.jsonl", "a", encoding="utf-8") as live:  # tail -f it
+                live.write(json.dumps(progress_record(second, state, counts, self.errors_shown)) + "\n")
         self.printed = max(self.printed, last)
 
     def _abort(self, reason: str) -> None:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from scenarios.spec.remote_config import RemoteSetup
 
 MAX_USERS = 2000          # one machine, loopback: more would measure Locust, not the edge
+MAX_SPAWN_RATE = MAX_USERS  # every user can start in the first second
 MAX_DURATION_S = 3600.0   # every run is bounded in time
 MAX_REPEAT = 50
 
@@ -146,17 +147,26 @@ class Scenario:
         return [s for s in (*self.steps, *self.rollback) if s.action == action]
 
     def with_overrides(self, *, duration_s: float | None = None, users: int | None = None,
-                       repeat: int | None = None) -> Scenario:
-        """The same scenario with another duration, user count or repeat count; percentages
-        re-resolve and load stages keep their proportions."""
+                       repeat: int | None = None, spawn_rate: float | None = None) -> Scenario:
+        """The same scenario with another duration, user count, spawn rate or repeat count;
+        percentages re-resolve and load stages keep their proportions."""
         load = self.load
+        if spawn_rate is not None:
+            if not 0.1 <= spawn_rate <= MAX_SPAWN_RATE:
+                raise ScenarioInputError(
+                    f"--spawn-rate: must be within 0.1..{MAX_SPAWN_RATE}, got {spawn_rate:g}")
+            if load.stages:
+                raise ScenarioInputError(
+                    f"--spawn-rate: {self.source} has load stages; change their spawn_rate in the file")
+            load = replace(load, spawn_rate=float(spawn_rate))
         if users is not None:
             if not 1 <= users <= MAX_USERS:
                 raise ScenarioInputError(f"--users: must be within 1..{MAX_USERS}, got {users}")
             if load.stages:
                 raise ScenarioInputError(
                     f"--users: {self.source} has load stages; change their users in the file")
-            load = replace(load, users=users, spawn_rate=min(load.spawn_rate, float(users)) or 1.0)
+            rate = load.spawn_rate if spawn_rate is not None else min(load.spawn_rate, float(users))
+            load = replace(load, users=users, spawn_rate=rate or 1.0)
         if duration_s is not None:
             if not 0 < duration_s <= MAX_DURATION_S:
                 raise ScenarioInputError(

@@ -19,7 +19,7 @@ from typing import Any
 
 from contracts.defaults import PROBE_INTERVAL_MS, SUCCESS_RATIO
 from scenarios.spec.fields import Checker
-from scenarios.spec.model import MAX_DURATION_S, MAX_USERS, LoadProfile, Stage
+from scenarios.spec.model import MAX_DURATION_S, MAX_SPAWN_RATE, MAX_USERS, LoadProfile, Stage
 from scenarios.spec.rules import AbortRule, SteadyState, WindowCheck
 from scenarios.spec.window import WINDOW_METRICS
 
@@ -41,7 +41,7 @@ def _stages(raw: Any, check: Checker) -> tuple[Stage, ...]:
         if "duration" not in stage:
             raise check.fail(path, "missing 'duration' (how long this stage lasts, e.g. '20s')")
         users = int(check.number(stage.get("users", 20), (*path, "users"), 1, MAX_USERS, integer=True))
-        rate = float(check.number(stage.get("spawn_rate", users), (*path, "spawn_rate"), 0.1, 1000))
+        rate = float(check.number(stage.get("spawn_rate", users), (*path, "spawn_rate"), 0.1, MAX_SPAWN_RATE))
         seconds = check.duration(stage["duration"], (*path, "duration"), 1, MAX_DURATION_S)
         stages.append(Stage(users=users, spawn_rate=rate, duration_s=seconds))
     if sum(s.duration_s for s in stages) > MAX_DURATION_S:
@@ -65,7 +65,7 @@ def parse_load(raw: Any, check: Checker) -> LoadProfile:
                            probe_interval_ms=probe_interval_ms, catalogue_size=catalogue)
     users = int(check.number(load.get("users", 20), ("load", "users"), 1, MAX_USERS, integer=True))
     duration = check.duration(load.get("duration", "60s"), ("load", "duration"), 1, MAX_DURATION_S)
-    spawn_rate = float(check.number(load.get("spawn_rate", users), ("load", "spawn_rate"), 0.1, 1000))
+    spawn_rate = float(check.number(load.get("spawn_rate", users), ("load", "spawn_rate"), 0.1, MAX_SPAWN_RATE))
     return LoadProfile(users=users, spawn_rate=spawn_rate, duration_s=duration,
                        probe_interval_ms=probe_interval_ms, catalogue_size=catalogue)
 

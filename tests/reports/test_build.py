@@ -79,7 +79,8 @@ def test_html_is_self_contained(built: tuple[Path, dict, str]) -> None:
 
 
 def test_verdict_only_when_judged() -> None:
-    from reports.render.sections import threshold_verdict, with_resolution
+    from reports.render.sections import threshold_verdict
+    from reports.values import with_resolution
 
     assert threshold_verdict({"expect": [], "status": "completed", "passed": True}) == "none set"
     assert threshold_verdict({"expect": [{}], "status": "interrupted", "passed": False}) == (

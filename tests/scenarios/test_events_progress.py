@@ -82,14 +82,26 @@ def test_state_during_a_second(tmp_path: Path) -> None:
 def test_summary_lines() -> None:
     summary = {"requests": 10, "hit_ratio": 0.8, "errors": 0,
                "latency_ms": {"p50": 1.0, "p95": 2.0, "p99": 3.0},
+               "status": "completed",
                "faults": [{"id": 0, "kind": "kill", "target": "primary", "detail": "",
-                           "time_to_failover_s": 0.07, "errors": 0}],
-               "expect": [{"metric": "hit_ratio", "condition": "> 0.7", "value": 0.8, "passed": True}]}
+                           "time_to_failover_s": 0.07, "resolution_s": 0.1, "errors": 0},
+                          {"id": 1, "kind": "fault", "target": "primary", "detail": "hang",
+                           "time_to_failover_s": None, "resolution_s": 0.1, "errors": 0}],
+               "expect": [{"metric": "hit_ratio", "condition": "> 0.7", "value": 0.8, "passed": True},
+                          {"metric": "errors", "condition": "== 1", "value": 0, "passed": False,
+                           "reason": "0 is not == 1"}]}
     lines = summary_lines(summary, Path("RUN"))
-    assert lines[0] == "requests 10 | hit ratio 0.8 | latency p50 1 ms p95 2 ms p99 3 ms | errors 0"
-    assert lines[1] == "fault 0 kill on primary: time to failover 0.07 s, errors during the fault 0"
-    assert lines[2] == "  PASS hit_ratio > 0.7: value 0.8"
-    assert lines[-1] == "report: RUN/report.html"
+    assert lines == [
+        "requests 10 | hit ratio 0.8 | latency p50 1 ms p95 2 ms p99 3 ms | errors 0",
+        "fault 0 kill on primary: time to failover 0.1 ± 0.1 s, errors during the fault 0",
+        "fault 1 fault on primary (hang): time to failover none within the window, errors during the fault 0",
+        "  ✓ hit_ratio > 0.7: value 0.8",
+        "  ✗ errors == 1: value 0 (0 is not == 1)",
+        "thresholds: 1 of 2 held ✗ FAIL",
+        "report: RUN/report.html"]
+    assert summary_lines({**summary, "expect": []}, Path("RUN"))[-2] == "thresholds: none set"
+    assert summary_lines({**summary, "status": "interrupted"}, Path("RUN"))[-2] == (
+        "thresholds: not judged, the run interrupted (1 of 2 held)")
 
 
 def test_requests_cut_short_by_the_end_count_neither_as_ok_nor_as_errors() -> None:

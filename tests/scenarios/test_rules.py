@@ -17,7 +17,8 @@ def window_of(rows: list[tuple[float, float, bool]], horizon: float = 60) -> Sli
 
 
 def test_parse_row() -> None:
-    assert parse_row("12.5,3.25,GET,/static/[obj],200,1,1024,Hit,primary,P,Viewer,") == Row(12.5, 3.25, True)
+    assert parse_row("12.5,3.25,GET,/static/[obj],200,1,1024,Hit,primary,P,Viewer,") == Row(
+        12.5, 3.25, True, "Hit", "primary")
     assert parse_row("12.5,,GET,/api/probe,0,0,0,,,,Probe,refused") == Row(12.5, 0.0, False)
     assert parse_row("ts,latency_ms,method,name,status,ok,bytes,x_cache,origin,pop,user,error") is None
     assert parse_row("garbage") is None

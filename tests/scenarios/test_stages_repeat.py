@@ -57,7 +57,7 @@ def test_repeat_distribution_and_judgement() -> None:
            "metrics": metrics, "expect": rows}
     lines = summary_lines(doc)
     assert lines[0] == "3 of 3 runs: run-01 completed, run-02 completed, run-03 completed"
-    assert lines[1] == "  PASS faults[0].time_to_failover_s < 0.5: median 0.4 (min 0.2, max 0.6, n 2)"
+    assert lines[1] == "  ✓ faults[0].time_to_failover_s < 0.5: median 0.4 (min 0.2, max 0.6, n 2)"
 
 
 def test_blackhole_rules_text() -> None:
