@@ -7,11 +7,12 @@ of :mod:`contracts.errors`; no usage dump, no traceback. Ctrl-C becomes one line
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-from contracts.errors import EXIT_BROKE, HarnessError, UsageError
+from contracts.errors import EXIT_BROKE, EXIT_OK, HarnessError, UsageError
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -38,4 +39,9 @@ def run_main(command: str, main: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         print(f"{command}: interrupted", file=sys.stderr, flush=True)
         return EXIT_BROKE
+    except BrokenPipeError:  # `... | head` stopped reading: what was asked for is done
+        # Python flushes stdout again at exit; point it at /dev/null so that flush is quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 

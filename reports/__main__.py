@@ -91,6 +91,8 @@ def _main(argv: list[str] | None) -> int:
 
             return run(args)
         return _build(args.run)
+    except BrokenPipeError:
+        raise  # the reader stopped reading (`| head`): contracts.cli.run_main ends quietly
     except OSError as exc:  # unreadable file, full disk: the user's to fix, not a bug
         raise ReportError(f"{exc.filename or ''}: {exc.strerror or exc}") from None
 
