@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check scenario files (all shipped ones by default)")
     validate.add_argument("files", nargs="*")
     regression.add_parser(sub)  # scenarios/batch/regression.py
+    sub.add_parser("reference", help="the scenario file reference (every key, step, fault type and "
+                                     "expect path) as Markdown: docs/SCENARIO_KEYS.md")
     return parser
 
 
@@ -188,4 +190,9 @@ def _main(argv: list[str] | None) -> int:
         return cmd_list()
     if args.command == "regression":
         return regression.cmd_regression(args)
+    if args.command == "reference":
+        from scenarios.spec.reference import markdown
+
+        print(markdown(), end="")
+        return 0
     return cmd_validate(args.files)
