@@ -71,6 +71,9 @@ def test_failover_scenario(name: str, tmp_path: Path) -> None:
     assert summary["hit_ratio"] > 0.6
     assert (run_dir / "report.html").stat().st_size > 0
     assert f"report: {run_dir / 'report.html'}" in result.stdout
+    # Locust's own report and tables, for people who know Locust's, said where they are.
+    assert (run_dir / "locust.html").stat().st_size > 10_000 and (run_dir / "locust_stats.csv").exists()
+    assert f"locust's own report: {run_dir / 'locust.html'}" in result.stdout
     check_clean_end(run_dir, "completed")
     kinds = [e["kind"] for e in read_events(run_dir)]
     assert kinds[:3] == ["run-start", "stack-ready", "load-start"] and kinds[-2:] == ["load-end", "run-end"]

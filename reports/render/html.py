@@ -24,6 +24,10 @@ def render(summary: dict[str, Any], plots: dict[str, Path], events: list[dict[st
     body = f"""<h1>{e(summary['scenario'])} <span class="status">{e(summary['status'])}</span></h1>
 <p>Thresholds: {sections.threshold_verdict(summary)} &middot; duration {e(fmt(summary['duration_s']))} s
 &middot; {e(summary['requests'])} requests</p>
+<p class="note">In this folder too: <a href="summary.json">summary.json</a>, <a href="locust.html">Locust's own
+report</a> and its tables (<code>locust_stats.csv</code>, <code>locust_stats_history.csv</code>,
+<code>locust_failures.csv</code>), <code>requests.csv</code>, <code>events.jsonl</code>,
+<code>edge-access.log</code>.</p>
 {sections.headline(summary)}
 <h2>Thresholds</h2>{sections.expect(summary)}
 <h2>Key numbers</h2>{sections.key_numbers(summary)}

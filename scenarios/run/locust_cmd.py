@@ -27,7 +27,8 @@ def locust_argv(scenario: Scenario, host: str, run_dir: Path) -> list[str]:
     return procs.python_module_argv(
         "locust", *shape, "--headless",
         "--host", host, "--requests-csv", str(run_dir / "requests.csv"),
-        "--csv", str(run_dir / "locust"), "--probe-interval-ms", str(load.probe_interval_ms),
+        "--csv", str(run_dir / "locust"), "--html", str(run_dir / "locust.html"),
+        "--probe-interval-ms", str(load.probe_interval_ms),
         "--catalogue-size", str(load.catalogue_size), "--only-summary", "--loglevel", "WARNING",
         "--stop-timeout", "2", "--exit-code-on-error", "0")
 

@@ -65,4 +65,7 @@ def build_and_summarize(run_dir: Path, say: Callable[[str], None]) -> bool | Non
         return False
     for line in summary_lines(summary, run_dir):
         say(line)
+    if (run_dir / "locust.html").exists():
+        say(f"locust's own report: {run_dir / 'locust.html'} (its tables: locust_*.csv; "
+            f"its summary: {run_dir / 'logs' / 'locust.log'})")
     return bool(summary.get("passed", True))
