@@ -15,7 +15,7 @@ from typing import Any
 from reports.build import summarize
 from reports.metrics.repeats import FAULT_METRICS, sibling_summaries
 from reports.metrics.thresholds import resolve
-from reports.metrics.verdict import judge, neighbour_paths
+from reports.metrics.verdict import judge, neighbour_paths, plain
 from reports.read.load import read_run
 from reports.render import compare_plots
 from reports.render.htmlkit import e, fmt, images, page, table
@@ -74,7 +74,7 @@ def _cell(row: dict[str, Any]) -> list[str]:
     change = "" if row["change"] is None else f"{row['change'] * 100:+.1f} %"
     delta = "" if row["delta"] is None else f"{row['delta']:+.4g}"
     css = f' class="{row["verdict"]}"' if row["verdict"] in ("better", "worse") else ""
-    band = "" if row.get("band") is None else f"±{row['band']:.3g}"
+    band = "" if row.get("band") is None else f"±{plain(row['band'])}"
     return [e(row["metric"]), e(fmt(row["a"])), e(fmt(row["b"])),
             f"<span{css}>{e(delta)}</span>", f"<span{css}>{e(change)}</span>", e(band),
             f"<span{css}>{e(row['verdict'])}</span>", e(row.get("why", ""))]

@@ -15,9 +15,13 @@ def number(value: Any, digits: int = 6) -> float | None:
 
 
 def with_resolution(value: float, tick: float) -> str:
-    """``value ± tick`` with ``tick`` to one significant digit and ``value`` to the same place."""
+    """``value ± tick`` with ``tick`` to one significant digit and ``value`` to the same place;
+    ``< tick`` for a value inside one tick of zero (a time cannot be negative: "0.0 ± 0.1"
+    would say it might be)."""
     exponent = math.floor(math.log10(abs(tick)))
     rounded = round(tick, -exponent)
     exponent = math.floor(math.log10(abs(rounded)))  # 0.0999 -> 0.1 moves up a place
     places = max(0, -exponent)
+    if 0 <= value < rounded:
+        return f"< {rounded:.{places}f}"
     return f"{value:.{places}f} ± {rounded:.{places}f}"

@@ -60,6 +60,13 @@ class Verdict:
     why: str
 
 
+def plain(value: float) -> str:
+    """A number as people read it: 3 significant digits, never in exponent form (2,005 not 2e+03)."""
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
 def direction(metric: str) -> int:
     """+1 when a larger value is better, -1 when smaller is better, 0 when neither."""
     last = metric.rsplit(".", 1)[-1]
@@ -143,7 +150,7 @@ def judge(metric: str, a: Sequence[float | None], b: Sequence[float | None],
     if xs and not ys and never and fault_in_b:
         what = metric.rsplit(".", 1)[-1].removeprefix("time_to_").removesuffix("_s")
         return Verdict("worse", None, None, f"no {what} within the fault window "
-                                            f"(A: {statistics.median(xs):.3g} s)")
+                                            f"(A: {plain(statistics.median(xs))} s)")
     if not xs or not ys:
         return Verdict("", None, None, "no value on one side")
     ref, new = statistics.median(xs), statistics.median(ys)
@@ -154,17 +161,17 @@ def judge(metric: str, a: Sequence[float | None], b: Sequence[float | None],
     repeated = len(xs) >= MIN_REPEATS and len(ys) >= MIN_REPEATS
     width = band(metric, ref, new, resolution_s, repeated)
     if abs(delta) <= width:
-        return Verdict("same", delta, width, f"within the noise band of ±{width:.3g}")
+        return Verdict("same", delta, width, f"within the noise band of ±{plain(width)}")
     if not repeated and neighbours and None not in neighbours:
         low, high = sorted(float(v) for v in neighbours if v is not None)
         if low <= new <= high:
             return Verdict("same", delta, width, f"between A's neighbouring percentiles "
-                                                 f"({low:.4g}..{high:.4g}): a shift of a few ranks")
+                                                 f"({plain(low)}..{plain(high)}): a shift of a few ranks")
     word = "better" if delta * sign > 0 else "worse"
     if repeated:
         p = mann_whitney_p(xs, ys)
         test = f"Mann-Whitney U over {len(xs)} and {len(ys)} runs, p = {p:.2g}"
         if p >= SIGNIFICANCE:
             return Verdict("same", delta, width, f"{test}: not significant")
-        return Verdict(word, delta, width, f"beyond ±{width:.3g}; {test}")
-    return Verdict(word, delta, width, f"beyond the noise band of ±{width:.3g}")
+        return Verdict(word, delta, width, f"beyond ±{plain(width)}; {test}")
+    return Verdict(word, delta, width, f"beyond the noise band of ±{plain(width)}")

@@ -23,6 +23,7 @@ from reports.render.chartkit import (
     per_second,
     save,
 )
+from reports.render.plots import cuts
 
 RUN_STYLES = (("A", "-", "#1f77b4", "#d62728"), ("B", "--", "#ff7f0e", "#9467bd"))
 
@@ -70,9 +71,14 @@ def _series_chart(a: Run, b: Run, title: str, ylabel: str,
     return figure
 
 
+def both_cuts(a: Run, b: Run) -> list[float]:
+    """Bins cut at either run's fault edges: neither run's switch is drawn before its cause."""
+    return sorted(set(cuts(a)) | set(cuts(b)))
+
+
 def _origin_share(a: Run, b: Run) -> Figure:
     figure, axes = new_figure("Share of cache misses fetched from each origin (A solid, B dashed)")
-    shares = [timeseries.origin_share(run.requests) for run in (a, b)]
+    shares = [timeseries.origin_share(run.requests, both_cuts(a, b)) for run in (a, b)]
     colours = origin_colours([str(c) for table in shares for c in table.columns])
     drawn = False
     for table, (name, style, _, _) in zip(shares, RUN_STYLES):

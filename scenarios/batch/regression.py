@@ -192,6 +192,8 @@ def run_regression(names: list[str], duration_s: float = DEFAULT_DURATION_S,
 
 def baseline_words(baseline: dict[str, Any]) -> str:
     """``vs baseline run 4 (last passing): same`` or which metrics are worse, in a few words."""
+    from reports.metrics.verdict import plain
+
     how = baseline["how"]
     if baseline.get("baseline_id") is None:
         return {"off": "no run history kept", "none": "no baseline yet (first passing run becomes it)",
@@ -202,7 +204,7 @@ def baseline_words(baseline: dict[str, Any]) -> str:
         return head + "no key metric worse"
     worse = [r for r in baseline["rows"] if r["verdict"] == "worse"]
     return head + "WORSE " + ", ".join(
-        f"{r['metric']} {r['baseline']:.4g} -> {r['value']:.4g} (noise ±{r['band']:.2g})"
+        f"{r['metric']} {plain(r['baseline'])} -> {plain(r['value'])} (noise ±{plain(r['band'])})"
         if r["value"] is not None and r["band"] is not None else f"{r['metric']}: {r['why']}" for r in worse)
 
 

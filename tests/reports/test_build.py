@@ -89,7 +89,8 @@ def test_verdict_only_when_judged() -> None:
         '<span class="pass">PASS</span>')
     # Rounded to the resolution: the "0.0924 ± 0.0999 s" reads 0.1 ± 0.1.
     assert [with_resolution(v, t) for v, t in ((0.0924, 0.0999), (2.0624, 0.1), (12.3, 2.5), (0.05, 0.01))] == [
-        "0.1 ± 0.1", "2.1 ± 0.1", "12 ± 2", "0.05 ± 0.01"]
+        "< 0.1", "2.1 ± 0.1", "12 ± 2", "0.05 ± 0.01"]  # inside one tick of zero: "< 0.1", not "0.1 ± 0.1"
+    assert with_resolution(0.0212, 0.1) == "< 0.1"
 
 
 def test_edge_log_cross_check(built: tuple[Path, dict, str], tmp_path: Path) -> None:

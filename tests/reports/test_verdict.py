@@ -57,7 +57,7 @@ def test_a_percentile_between_the_neighbours_is_the_same() -> None:
                                                                "latency_ms_by_cache.miss.max")
     assert neighbour_paths("latency_ms.p50") is None and neighbour_paths("hit_ratio") is None
     verdict = judge("latency_ms.p95", [41.67], [534.8], neighbours=(9.0, 2004.0))
-    assert (verdict.word, verdict.why) == ("same", "between A's neighbouring percentiles (9..2004): "
+    assert (verdict.word, verdict.why) == ("same", "between A's neighbouring percentiles (9..2,004): "
                                                    "a shift of a few ranks")
     assert judge("latency_ms.p95", [41.67], [2500.0], neighbours=(9.0, 2004.0)).word == "worse"
     assert judge("latency_ms.p95", [41.67], [534.8]).word == "worse"  # no neighbours known
