@@ -99,9 +99,18 @@ class ChaosPanel:
         self.environment = environment
         self.client = client
         self.live = LiveStats()
+        self.stopped_at: float | None = None  # after STOP the figures hold still
         rows_logged.add_listener(lambda rows, **_kw: self.live.add(rows))
-        environment.events.test_start.add_listener(lambda **_kw: self._load("start"))
-        environment.events.test_stop.add_listener(lambda **_kw: self._load("stop"))
+        environment.events.test_start.add_listener(lambda **_kw: self._started())
+        environment.events.test_stop.add_listener(lambda **_kw: self._stopped())
+
+    def _started(self) -> None:
+        self.stopped_at = None
+        self._load("start")
+
+    def _stopped(self) -> None:
+        self.stopped_at = time.time() + 2.0  # the last requests still complete and get logged
+        self._load("stop")
 
     def _load(self, edge: str) -> None:
         status, body = self.client.load(edge)
@@ -110,9 +119,18 @@ class ChaosPanel:
 
     def snapshot(self) -> dict[str, Any]:
         status, session = self.client.state()
+        windows = (session.get("windows") or []) if status == 200 else []
+        for window in windows:  # each fault's failover, timed live as the report times it
+            self.live.watch(str(window["id"]), float(window["ts0"]), str(window["target"]))
+            if window.get("ts1") is not None:
+                self.live.cut(float(window["ts1"]))
+        now = time.time() if self.stopped_at is None else min(time.time(), self.stopped_at)
+        live = self.live.snapshot(now)
+        for window in windows:
+            window["failover_s"] = live["failover"].get(str(window["id"]))
         return {"session": session if status == 200 else None,
                 "error": None if status == 200 else session.get("error"),
-                "live": self.live.snapshot(time.time())}
+                "live": live, "frozen": self.stopped_at is not None and time.time() >= self.stopped_at}
 
     def blueprint(self) -> Blueprint:
         bp = Blueprint("chaos", __name__, url_prefix="/chaos", static_folder=str(ASSETS),

@@ -62,11 +62,16 @@ async function act(action, target, params) {
   }
 }
 
+// "status 503", "latency 500 ms jitter_ms=50 (30 % of requests) /api/*": the type, then what
+// matters; empty and default values left out, the fault's name as a tooltip only.
 function faultLabel(f) {
   const skip = new Set(["name", "type", "probability", "paths"]);
-  const attrs = Object.entries(f).filter(([k]) => !skip.has(k)).map(([k, v]) => k + "=" + JSON.stringify(v));
-  let text = f.name + ": " + f.type + (attrs.length ? " " + attrs.join(" ") : "");
-  if (f.probability !== undefined && f.probability !== 1) text += " p=" + f.probability;
+  const shown = Object.entries(f).filter(([k, v]) => !skip.has(k) && v !== null && v !== "" &&
+    !(typeof v === "object" && Object.keys(v).length === 0));
+  const lead = shown.find(([k]) => k === "status" || k === "ms");
+  const rest = shown.filter((e) => e !== lead).map(([k, v]) => k + "=" + (typeof v === "object" ? JSON.stringify(v) : v));
+  let text = f.type + (lead ? " " + lead[1] + (lead[0] === "ms" ? " ms" : "") : "") + (rest.length ? " " + rest.join(" ") : "");
+  if (f.probability !== undefined && f.probability !== 1) text += " (" + Math.round(f.probability * 100) + " % of requests)";
   if (f.paths) text += " " + [].concat(f.paths).join(" ");
   return text;
 }
@@ -81,7 +86,7 @@ function button(label, action, target, params) {
   return b;
 }
 
-function renderOrigins(origins, share) {
+function renderOrigins(origins, live) {
   const key = JSON.stringify(origins.map((o) => [o.id, o.state, o.alive, o.faults]));
   const body = document.querySelector("#origins tbody");
   if (key !== lastOrigins) { // rebuild only on change: buttons keep focus between polls
@@ -95,12 +100,12 @@ function renderOrigins(origins, share) {
       state.textContent = o.state + (o.alive ? "" : " (no process)");
       state.className = "state-" + o.state;
       state.id = "state-" + o.id;
-      const shareCell = tr.insertCell();
-      shareCell.id = "share-" + o.id;
+      for (const prefix of ["share-", "share10-", "sharerun-"]) tr.insertCell().id = prefix + o.id;
       const faults = tr.insertCell();
       for (const f of o.faults) {
         const span = document.createElement("span");
         span.className = "fault";
+        span.title = "fault " + f.name;
         span.textContent = faultLabel(f) + " ";
         span.appendChild(button("x", "clear", o.id, { name: f.name }));
         faults.appendChild(span);
@@ -113,22 +118,101 @@ function renderOrigins(origins, share) {
     select.textContent = "";
     for (const o of origins) select.add(new Option(o.id, o.id, false, o.id === chosen));
   }
+  const now = (live.now || {}).miss_share || {}, win = (live.window || {}).miss_share || {};
+  const run = live.miss_share || {};
   for (const o of origins) {
-    const cell = $("share-" + o.id);
-    if (cell) cell.textContent = pct((share || {})[o.id] || 0);
+    for (const [prefix, share] of [["share-", now], ["share10-", win], ["sharerun-", run]]) {
+      const cell = $(prefix + o.id);
+      if (cell) cell.textContent = pct(share[o.id] || 0);
+    }
   }
 }
 
-function renderEvents(events) {
-  const list = $("events");
+// One line per fault window: what, since when, and the failover time as the report measures
+// it (first successful miss sent after the start that another origin served).
+function renderWindows(windows, loadStart, now) {
+  const list = $("windows");
   list.textContent = "";
-  for (const e of events.slice().reverse()) {
+  for (const w of windows) {
     const li = document.createElement("li");
-    const t = e.t === null || e.t === undefined ? "-" : e.t.toFixed(1) + " s";
-    const edge = e.fault_edge ? " [fault " + e.fault_id + " " + e.fault_edge + "]" : "";
-    li.textContent = t + "  " + e.kind + (e.target ? " " + e.target : "") + edge + (e.ok === false ? "  FAILED" : "");
+    const t0 = loadStart ? (w.ts0 - loadStart).toFixed(1) + " s" : "";
+    const failover = w.failover_s === null || w.failover_s === undefined
+      ? (w.ts1 ? "no failover in the window" : "not failed over yet (" + Math.max(0, now - w.ts0).toFixed(0) + " s)")
+      : "failed over in " + w.failover_s.toFixed(3) + " s";
+    li.textContent = "fault " + w.id + " on " + w.label + " from t = " + t0 +
+      (w.ts1 ? ", closed after " + (w.ts1 - w.ts0).toFixed(1) + " s" : ", open") + ": " + failover;
+    li.id = "window-" + w.id;
+    li.className = w.ts1 ? "" : "open";
     list.appendChild(li);
   }
+}
+
+const ORIGIN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd"];
+const SVG = "http://www.w3.org/2000/svg";
+
+function svgEl(name, attrs, parent) {
+  const el = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  if (parent) parent.appendChild(el);
+  return el;
+}
+
+// A small step chart over the load's seconds: each bin drawn from its start to its end (bins
+// are cut at fault edges, so nothing after a fault is drawn before it); each series {label,
+// colour, values}; the fault windows shaded and numbered; y from 0 to yMax.
+function drawChart(id, title, bins, series, yMax, windows) {
+  const svg = $(id);
+  const width = svg.clientWidth || 400, height = svg.clientHeight || 150;
+  const left = 34, right = 6, top = 28, bottom = 16;
+  svg.textContent = "";
+  svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+  svgEl("text", { x: left, y: 11 }, svg).textContent = title;
+  if (!bins.length) return;
+  const x0 = bins[0].t0, x1 = Math.max(bins[bins.length - 1].t1, x0 + 10);
+  const X = (t) => left + (t - x0) / (x1 - x0) * (width - left - right);
+  const Y = (v) => top + (1 - v / yMax) * (height - top - bottom);
+  for (const w of windows) {
+    const a = Math.max(w.t0, x0), b = w.t1 === null ? x1 : Math.min(w.t1, x1);
+    if (b <= x0 || a >= x1) continue;
+    svgEl("rect", { x: X(a), y: top, width: Math.max(1, X(b) - X(a)), height: height - top - bottom,
+                    fill: "#d62728", "fill-opacity": 0.12 }, svg);
+    svgEl("text", { x: X(a) + 2, y: top + 9, fill: "#d62728" }, svg).textContent = "#" + w.id;
+  }
+  svgEl("text", { x: 2, y: top + 8 }, svg).textContent = String(yMax);
+  svgEl("text", { x: 2, y: height - bottom }, svg).textContent = "0";
+  svgEl("text", { x: width - right - 40, y: height - 3 }, svg).textContent = "t = " + x1.toFixed(0) + " s";
+  let legendX = left;
+  for (const s of series) {
+    let d = "", open = false;
+    bins.forEach((bin, i) => {
+      const v = s.values[i];
+      if (v === null || v === undefined) { open = false; return; }
+      const y = Y(Math.min(v, yMax)).toFixed(1);
+      d += (open ? "L" : "M") + X(bin.t0).toFixed(1) + "," + y + "L" + X(bin.t1).toFixed(1) + "," + y;
+      open = true;
+    });
+    svgEl("path", { d, fill: "none", stroke: s.colour, "stroke-width": 1.6 }, svg);
+    svgEl("text", { x: legendX, y: 23, fill: s.colour }, svg).textContent = s.label;
+    legendX += 10 + 6 * s.label.length;
+  }
+}
+
+function renderCharts(series, windows, loadStart, origins) {
+  const base = loadStart || 0;
+  const bins = series.map((p) => ({ t0: p.ts - base, t1: p.te - base }));
+  const marks = windows.map((w) => ({ id: w.id, t0: w.ts0 - base, t1: w.ts1 === null ? null : w.ts1 - base }));
+  drawChart("chart-hit", "hit ratio per second", bins,
+    [{ label: "hit ratio", colour: "#2ca02c", values: series.map((p) => p.hit_ratio) }], 1, marks);
+  drawChart("chart-share", "share of misses by origin", bins,
+    origins.map((o, i) => ({ label: o.id, colour: ORIGIN_COLOURS[i % ORIGIN_COLOURS.length],
+                             values: series.map((p) => (p.requests ? (p.miss_share[o.id] || 0) : null)) })), 1, marks);
+  const rpsMax = Math.ceil(Math.max(10, ...series.map((p) => p.rps)));
+  const p95 = series.map((p) => p.p95_ms);
+  const p95Max = Math.ceil(Math.max(10, ...p95.filter((v) => v !== null)));
+  drawChart("chart-load", "req/s (0-" + rpsMax + ") and p95 latency (0-" + p95Max + " ms)", bins,
+    [{ label: "req/s", colour: "#1f77b4", values: series.map((p) => p.rps) },
+     { label: "p95", colour: "#d62728", values: p95.map((v) => (v === null ? null : v / p95Max * rpsMax)) }],
+    rpsMax, marks);
 }
 
 async function refresh() {
@@ -140,9 +224,13 @@ async function refresh() {
     return;
   }
   const live = snap.live || {};
-  const win = live.window || {};
+  const win = live.window || {}, now = live.now || {};
+  $("rps-now").textContent = now.requests === undefined ? "-" : now.requests;
+  $("hit-now").textContent = pct(now.hit_ratio);
+  $("errors-now").textContent = now.errors === undefined ? "-" : now.errors;
   $("hit-window").textContent = pct(win.hit_ratio);
   $("hit-run").textContent = pct(live.hit_ratio);
+  $("errors-run").textContent = live.errors === undefined ? "-" : live.errors;
   $("rps").textContent = win.rps === undefined ? "-" : win.rps;
   $("errors-window").textContent = win.errors === undefined ? "-" : win.errors;
   const s = snap.session;
@@ -150,13 +238,19 @@ async function refresh() {
     $("phase").textContent = "launcher unreachable: " + (snap.error || "?");
     return;
   }
+  const when = $("now-when");
+  when.textContent = s.load_start && now.ts ? "(t = " + (now.ts - s.load_start).toFixed(0) + "-" +
+    (now.ts + 1 - s.load_start).toFixed(0) + " s" + (snap.frozen ? ", held at STOP" : "") + ")" : "";
+  when.className = snap.frozen ? "frozen" : "muted";
   const phase = $("phase");
   phase.textContent = { waiting: "waiting for the load (start it in Locust)", running: "load running",
                         stopped: "stopped: the run is complete" }[s.phase] || s.phase;
   phase.className = "phase " + s.phase;
   $("clock").textContent = s.t === null || s.t === undefined ? "" : "t = " + s.t.toFixed(0) + " s";
   $("run-dir").textContent = s.run_dir;
-  renderOrigins(s.origins, win.miss_share);
+  renderOrigins(s.origins, live);
+  renderWindows(s.windows || [], s.load_start, Date.now() / 1000);
+  renderCharts(live.series || [], s.windows || [], s.load_start, s.origins);
   renderEvents(s.events || []);
   if (s.report) showReport(s.report);
 }

@@ -1,6 +1,7 @@
-// Shows the chaos panel (/chaos/) inside Locust's own "Chaos" tab, under the tab's table.
-// Locust's React UI renders extended tabs as tables only; this script adds the controls
-// next to that table whenever the tab is open, and removes them when it is not.
+// Shows the chaos panel (/chaos/) inside Locust's own "Chaos" tab, in place of the tab's table.
+// Locust's React UI renders extended tabs as tables only; this script hides that table (the
+// panel has the one table, so two never disagree) and adds the panel whenever the tab is
+// open, and removes it when it is not.
 "use strict";
 (function () {
   const MARK = "Share of misses (10 s)"; // a column title of the Chaos tab's table
@@ -20,8 +21,9 @@
       if (frame) frame.remove();
       return;
     }
+    const anchor = table.closest(".MuiPaper-root") || table.parentElement;
+    anchor.style.display = "none";  // Locust's copy of the numbers, refreshed on its own clock
     if (!frame) {
-      const anchor = table.closest(".MuiPaper-root") || table.parentElement;
       frame = document.createElement("iframe");
       frame.id = FRAME_ID;
       frame.title = "Chaos panel";

@@ -66,6 +66,9 @@ class EventLog:
         edge = self.windows.edge(action, target) if ok else {}
         if edge.get("fault_edge") == "start":
             label = str(params.get("type")) if action == "fault" else action
+            value = next((params[k] for k in ("status", "ms", "bytes_per_s", "period_ms") if k in params), None)
+            if action == "fault" and value is not None:
+                label += f" {value}{' ms' if 'ms' in params and value == params['ms'] else ''}"
             chance = params.get("probability")
             if isinstance(chance, (int, float)) and chance < 1:
                 label += f", {chance * 100:g} % of requests"

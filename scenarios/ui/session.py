@@ -193,8 +193,32 @@ class PanelSession:
             "actions": list(st.ACTIONS),
             "fault_types": {k: list(v) for k, v in required_attributes().items()},
             "events": self._recent_events(),
+            "load_start": self.events.load_start,
+            "windows": self._windows(),
             "report": self.report,
         }
+
+    def _windows(self) -> list[dict[str, Any]]:
+        """Every fault window of the run so far: id, target, what opened it, start and end
+        (epoch seconds; no end while open), for the panel's markers and live failover time."""
+        try:
+            lines = self.events.path.read_text().splitlines()
+        except OSError:
+            return []
+        windows: dict[int, dict[str, Any]] = {}
+        for line in lines:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue  # a line being written
+            fault_id = event.get("fault_id")
+            if event.get("fault_edge") == "start" and isinstance(fault_id, int):
+                windows[fault_id] = {"id": fault_id, "target": event.get("target"),
+                                     "label": self.events.labels.get(fault_id, str(event.get("kind"))),
+                                     "ts0": event["ts"], "ts1": None}
+            elif event.get("fault_edge") == "end" and fault_id in windows:
+                windows[fault_id]["ts1"] = event["ts"]
+        return [windows[k] for k in sorted(windows)]
 
     def _recent_events(self, limit: int = 12) -> list[dict[str, Any]]:
         try:

@@ -84,11 +84,21 @@ def test_fault_switch_stop_report_in_the_browser(tmp_path) -> None:
                     "() => { const c = document.getElementById('chaos-panel-frame')"
                     ".contentDocument.getElementById('share-secondary');"
                     " return c && parseFloat(c.textContent) > 60; }", timeout=20_000)
-                # Locust's own table in the tab says the same
-                expect(page.locator("#root table").first).to_contain_text("status: status 503")
+                # One table: Locust's copy in the tab is hidden; the fault reads as people say it.
+                expect(page.locator("#root table").first).to_be_hidden()
+                expect(panel.locator("#origin-primary .fault")).to_have_text("status 503 x")
+                # The failover, timed live the way the report times it, and the charts drawn.
+                expect(panel.locator("#window-0")).to_contain_text("failed over in", timeout=10_000)
+                expect(panel.locator("#chart-share path")).to_have_count(2)
+                expect(panel.locator("#chart-hit rect")).to_have_count(1)  # the fault window
 
                 page.get_by_role("button", name="STOP").click()
                 expect(panel.locator("#phase")).to_contain_text("stopped", timeout=20_000)
+                # After STOP the figures hold still (they used to decay with the window).
+                expect(panel.locator("#now-when")).to_contain_text("held at STOP", timeout=10_000)
+                held = [panel.locator(f"#{cell}").text_content() for cell in ("rps-now", "hit-window")]
+                page.wait_for_timeout(3_000)
+                assert [panel.locator(f"#{cell}").text_content() for cell in ("rps-now", "hit-window")] == held
                 panel.locator("#report-build").click()
                 expect(panel.locator("#report-link")).to_be_visible(timeout=120_000)
                 expect(panel.locator("#report-lines")).to_contain_text("fault 0 fault on primary")

@@ -127,3 +127,25 @@ def test_worker_arguments() -> None:
                       "--master-port", "5557"]
     with pytest.raises(ValueError, match="within 0..64"):
         locust_worker_args(65)
+
+
+def test_live_now_series_and_failover() -> None:
+    live = LiveStats(window_s=10)
+    # 100..104: the primary serves the misses; the fault starts at 105.0; from 105.2 the
+    # secondary does (each miss takes 30 ms).
+    live.add([row(t / 10, "Miss", "primary") for t in range(1000, 1050)])
+    live.add([row(t / 10, "Miss", "secondary") for t in range(1052, 1080)])
+    live.watch("0", 105.0, "primary")  # learnt after the rows: they count
+    snap = live.snapshot(now=108.6)  # last complete second: [106, 107)
+    assert snap["now"]["ts"] == 106 and snap["now"]["miss_share"] == {"secondary": 1.0}
+    assert snap["now"]["requests"] == 10
+    assert [p["ts"] for p in snap["series"]] == [100, 101, 102, 103, 104, 105, 106]  # 105.0: an edge already
+    assert snap["series"][4]["miss_share"] == {"primary": 1.0}
+    # A fault edge inside a second cuts its bin: nothing from after the edge is drawn before it.
+    live.cut(106.5)
+    bins = live.snapshot(now=108.6)["series"]
+    assert [(b["ts"], b["te"], b["requests"], b["rps"]) for b in bins[-2:]] == [
+        (106.0, 106.5, 5, 10.0), (106.5, 107.0, 5, 10.0)]
+    assert snap["failover"] == {"0": 0.201}  # 105.2 sent + 1 ms (row latency) - 105.0
+    # The numbers hold still for a frozen clock: the same snapshot twice.
+    assert live.snapshot(now=108.6)["now"] == snap["now"]
