@@ -10,6 +10,8 @@ Extra arguments (also shown in the web UI):
                           at least once a second and when the test stops.
 ``--probe-interval-ms N`` the probe's tick (default 100).
 ``--catalogue-size N``    how many ``/static/`` objects viewers pick from (default 200).
+``--arrival-rate R``      viewers as an open model: R requests a second (``ArrivalViewer``).
+``--max-in-flight N``     open model: at most N waiting; a due request beyond is dropped (an error row).
 ``--ready-file PATH``     written (``{"pid": ..., "ts": ...}``) when the load starts.
 ``--chaos-api URL``       the launcher's API (``make ui``): adds the "Chaos" tab to the web UI.
 
@@ -34,14 +36,14 @@ from contracts.ready import write_ready
 try:
     from locustfiles import chaos_panel, relay
     from locustfiles.security_options import Attacker, Checkout, add_arguments, enable
-    from locustfiles.users import DEFAULT_CATALOGUE_SIZE, DEFAULT_PROBE_INTERVAL_MS, Probe, Viewer
+    from locustfiles.users import DEFAULT_CATALOGUE_SIZE, DEFAULT_PROBE_INTERVAL_MS, ArrivalViewer, Probe, Viewer
 except ModuleNotFoundError:  # run as a plain file, with the repository not on sys.path
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from locustfiles import chaos_panel, relay
     from locustfiles.security_options import Attacker, Checkout, add_arguments, enable
-    from locustfiles.users import DEFAULT_CATALOGUE_SIZE, DEFAULT_PROBE_INTERVAL_MS, Probe, Viewer
+    from locustfiles.users import DEFAULT_CATALOGUE_SIZE, DEFAULT_PROBE_INTERVAL_MS, ArrivalViewer, Probe, Viewer
 
-__all__ = ["Attacker", "Checkout", "Probe", "Viewer"]
+__all__ = ["ArrivalViewer", "Attacker", "Checkout", "Probe", "Viewer"]
 
 MIN_PROBE_INTERVAL_MS = 10  # 100 probes a second at most: the probe is a gauge, not load
 
@@ -68,6 +70,10 @@ def _add_arguments(parser: Any) -> None:
                         help="Probe user: one GET /api/probe every N ms (open model)")
     parser.add_argument("--catalogue-size", type=_int_at_least(1), default=DEFAULT_CATALOGUE_SIZE,
                         help="Viewer: number of /static/ objects (Zipf popularity)")
+    parser.add_argument("--arrival-rate", type=float, default=0.0,
+                        help="Viewers as an open model: this many requests a second (replaces Viewer)")
+    parser.add_argument("--max-in-flight", type=_int_at_least(1), default=1000,
+                        help="Open model: requests waiting at once before further ones are dropped")
     parser.add_argument("--ready-file", type=str, default="",
                         help="Write {pid, ts} JSON here when the load starts")
     chaos_panel.add_arguments(parser)
@@ -77,8 +83,22 @@ def _add_arguments(parser: Any) -> None:
 @events.init.add_listener
 def _on_init(environment: Any, **_kwargs: Any) -> None:
     enable(environment)
+    _open_model(environment)
     relay.install(environment)  # requests.csv here, or rows relayed to the master
     chaos_panel.install(environment)  # the web UI's Chaos tab, under `make ui`
+
+
+def _open_model(environment: Any) -> None:
+    """``--arrival-rate R``: one ArrivalViewer (R requests a second) instead of the Viewers."""
+    options = environment.parsed_options
+    rate = float(getattr(options, "arrival_rate", 0.0) or 0.0) if options is not None else 0.0
+    if rate <= 0:
+        return
+    ArrivalViewer.fixed_count = 1
+    ArrivalViewer.concurrency = int(getattr(options, "max_in_flight", 1000))
+    environment.user_classes[:] = [c for c in environment.user_classes if c is not Viewer]
+    if ArrivalViewer not in environment.user_classes:
+        environment.user_classes.append(ArrivalViewer)
 
 
 @events.test_start.add_listener

@@ -144,9 +144,18 @@ def event_row(
     start_time: float | None = None,
     **_kwargs: Any,
 ) -> tuple[Any, ...]:
-    """The raw row of one request, from the keyword arguments of Locust's ``request`` event."""
-    return raw_row(start_time if start_time is not None else 0.0, response_time or 0.0, request_type,
-                   name, response, response_length, exception, (context or {}).get("user", ""))
+    """The raw row of one request, from the keyword arguments of Locust's ``request`` event.
+
+    An open-model request (``context["intended"]``, locustfiles/users.py) is logged at the time
+    it was due, with its latency counted from then: queueing before the send included."""
+    start = start_time if start_time is not None else 0.0
+    latency = response_time or 0.0
+    intended = (context or {}).get("intended")
+    if intended is not None and start:
+        latency = max(latency, (start + latency / 1000.0 - float(intended)) * 1000.0)
+        start = float(intended)
+    return raw_row(start, latency, request_type, name, response, response_length, exception,
+                   (context or {}).get("user", ""))
 
 
 class RequestLog:

@@ -5,6 +5,12 @@
 * :class:`Probe` - exactly one per run, open model: one ``GET /api/probe`` per tick on a
   fixed grid, each in its own greenlet, so a hung request never delays the next tick. It
   gives failover measurements a fixed time resolution whatever the viewer load does.
+* :class:`ArrivalViewer` - the viewers' requests as an open model instead (k6's
+  constant-arrival-rate executor): ``--arrival-rate`` requests a second on a fixed schedule,
+  each in its own greenlet, at most ``--max-in-flight`` at once. A request's latency is
+  measured from the time it was *due*, so a stall (of the edge, or of this process) shows in
+  full instead of hiding behind requests never sent (coordinated omission). Every latency
+  also goes into an HDR histogram, written next to the request log as ``viewers-latency.hgrm``.
 
 Request names group by kind (``/static/[obj]``, ``/api/[x]``, ``/api/probe``) so Locust's
 statistics stay readable; the per-request log records the same names.
@@ -64,6 +70,13 @@ class _HarnessUser(FastHttpUser):
             raise
 
 
+def next_request(rng: random.Random, objects: Any) -> tuple[str, str]:
+    """What a viewer asks for next: nine catalogue objects (Zipf) for one uncacheable call."""
+    if rng.random() < 0.9:
+        return objects.pick(rng), "/static/[obj]"
+    return f"/api/item-{rng.randrange(1000)}", "/api/[x]"
+
+
 class Viewer(_HarnessUser):
     """A viewer browsing the catalogue (``--catalogue-size`` objects, Zipf popularity)."""
 
@@ -113,3 +126,85 @@ class Probe(_HarnessUser):
 
     def probe_once(self) -> None:
         self.get("/api/probe", name="/api/probe")
+
+
+class ArrivalViewer(_HarnessUser):
+    """Viewers as an open model: ``--arrival-rate`` requests a second, due on a fixed grid."""
+
+    weight = 0  # off unless --arrival-rate switches it on (locustfiles/harness.py): then exactly one
+    fixed_count = 0
+    concurrency = 1000  # connections: set to --max-in-flight before the user is made
+
+    def on_start(self) -> None:
+        self.rng = random.Random()
+        self.catalogue = catalogue(int(_option(self, "catalogue_size", DEFAULT_CATALOGUE_SIZE)))
+        self.rate = float(_option(self, "arrival_rate", 0.0))
+        self.max_in_flight = int(_option(self, "max_in_flight", 1000))
+        self.in_flight = Group()
+        self.start = time.time()
+        self.due_index = 0
+        self.histogram = latency_histogram()
+
+    def on_stop(self) -> None:
+        self.in_flight.kill(block=True, timeout=2.0)
+        write_histogram(self.histogram, _option(self, "requests_csv", ""))
+
+    def wait_time(self) -> float:
+        # Never skip a due request: when this process falls behind, the late ones go out at
+        # once and their latency, counted from when they were due, says how late.
+        return max(0.0, self.start + self.due_index / self.rate - time.time())
+
+    @task
+    def arrive(self) -> None:
+        due = self.start + self.due_index / self.rate
+        self.due_index += 1
+        if len(self.in_flight) >= self.max_in_flight:
+            self.environment.events.request.fire(
+                request_type="GET", name="/dropped", response_time=0.0, response_length=0, response=None,
+                context=self.context(), start_time=due,
+                exception=Dropped(f"{self.max_in_flight} requests already in flight (max_in_flight)"))
+            return
+        path, name = next_request(self.rng, self.catalogue)
+        self.in_flight.spawn(self.arrive_once, path, name, due)
+
+    def arrive_once(self, path: str, name: str, due: float) -> None:
+        context = {**self.context(), "intended": due}
+        try:
+            self.client.get(path, name=name, context=context)
+        except GreenletExit:
+            self.environment.events.request.fire(
+                request_type="GET", name=name, response_time=(time.time() - due) * 1000,
+                response_length=0, response=None, context=context, start_time=due,
+                exception=Interrupted("the load stopped while this request was in flight"))
+            raise
+        self.histogram.record_value(max(1, int((time.time() - due) * 1_000_000)))  # µs
+
+
+class Dropped(Exception):
+    """A due request not sent: ``max_in_flight`` were already waiting (an error row)."""
+
+
+HISTOGRAM_FILE = "viewers-latency.hgrm"
+
+
+def latency_histogram() -> Any:
+    """1 µs to 10 min at 3 significant digits (HdrHistogram's usual precision)."""
+    from hdrh.histogram import HdrHistogram
+
+    return HdrHistogram(1, 600_000_000, 3)
+
+
+def write_histogram(histogram: Any, requests_csv: str) -> None:
+    """The percentile distribution (HdrHistogram's .hgrm text, in ms) beside the request log."""
+    if not requests_csv or histogram.get_total_count() == 0:
+        return
+    import io
+    import re
+    from pathlib import Path
+
+    out = io.BytesIO()
+    histogram.output_percentile_distribution(out, 1000.0)
+    # The library scales every figure to ms but the standard deviation (left in µs): fix it.
+    text = re.sub(r"StdDeviation\s*=\s*[\d.]+", f"StdDeviation   = {histogram.get_stddev() / 1000.0:12.3f}",
+                  out.getvalue().decode("ascii"))
+    (Path(requests_csv).parent / HISTOGRAM_FILE).write_text(text, encoding="ascii")

@@ -20,6 +20,9 @@ def locust_argv(scenario: Scenario, host: str, run_dir: Path) -> list[str]:
     if load.stages:
         # The shape decides users and run time; -u/-r/-t would only draw a warning.
         shape: list[str] = ["-f", f"{HARNESS},{STAGES}"]
+    elif load.arrival_rate:  # the open model: one ArrivalViewer and the probe
+        shape = ["-f", str(HARNESS), "-u", "2", "-r", "2", "-t", f"{load.duration_s:g}s",
+                 "--arrival-rate", f"{load.arrival_rate:g}", "--max-in-flight", str(load.max_in_flight)]
     else:
         shape = ["-f", str(HARNESS),
                  "-u", str(load.users + 1),  # + the probe (fixed_count = 1)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 MAX_USERS = 2000          # one machine, loopback: more would measure Locust, not the edge
 MAX_SPAWN_RATE = MAX_USERS  # every user can start in the first second
+MAX_ARRIVAL_RATE = 20_000.0  # open model: what MAX_USERS closed viewers could ask at most
 MAX_DURATION_S = 3600.0   # every run is bounded in time
 MAX_REPEAT = 50
 
@@ -49,9 +50,12 @@ class LoadProfile:
     probe_interval_ms: int = PROBE_INTERVAL_MS
     catalogue_size: int = 200
     stages: tuple[Stage, ...] = ()  # when set, users/spawn_rate/duration_s follow from them
+    arrival_rate: float = 0.0  # > 0: the open model, this many viewer requests a second
+    max_in_flight: int = 1000  # open model: waiting requests before further ones are dropped
 
     def __repr__(self) -> str:
         shape = f"stages {list(self.stages)}" if self.stages else (
+            f"{self.arrival_rate:g} requests/s (open model)" if self.arrival_rate else
             f"{self.users} users at {self.spawn_rate:g}/s")
         return (f"LoadProfile({shape} for {self.duration_s:g} s, "
                 f"probe every {self.probe_interval_ms} ms, {self.catalogue_size} objects)")
@@ -151,6 +155,10 @@ class Scenario:
         """The same scenario with another duration, user count, spawn rate or repeat count;
         percentages re-resolve and load stages keep their proportions."""
         load = self.load
+        if load.arrival_rate and (users is not None or spawn_rate is not None):
+            flag = "--users" if users is not None else "--spawn-rate"
+            raise ScenarioInputError(f"{flag}: {self.source} uses the open model (load.model: open); "
+                                     "change load.rate in the file")
         if spawn_rate is not None:
             if not 0.1 <= spawn_rate <= MAX_SPAWN_RATE:
                 raise ScenarioInputError(
@@ -191,6 +199,10 @@ class Scenario:
             "probe_interval": f"{self.load.probe_interval_ms}ms",
             "catalogue_size": self.load.catalogue_size,
         }
+        if self.load.arrival_rate:
+            load["model"] = "open"
+            load["rate"] = self.load.arrival_rate
+            load["max_in_flight"] = self.load.max_in_flight
         if self.load.stages:
             load["stages"] = [{"users": s.users, "spawn_rate": s.spawn_rate, "duration": s.duration_s}
                               for s in self.load.stages]

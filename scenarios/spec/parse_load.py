@@ -19,11 +19,13 @@ from typing import Any
 
 from contracts.defaults import PROBE_INTERVAL_MS, SUCCESS_RATIO
 from scenarios.spec.fields import Checker
-from scenarios.spec.model import MAX_DURATION_S, MAX_SPAWN_RATE, MAX_USERS, LoadProfile, Stage
+from scenarios.spec.model import MAX_ARRIVAL_RATE, MAX_DURATION_S, MAX_SPAWN_RATE, MAX_USERS, LoadProfile, Stage
 from scenarios.spec.rules import AbortRule, SteadyState, WindowCheck
 from scenarios.spec.window import WINDOW_METRICS
 
-LOAD_KEYS = ("users", "spawn_rate", "duration", "probe_interval", "catalogue_size", "stages")
+LOAD_KEYS = ("users", "spawn_rate", "duration", "probe_interval", "catalogue_size", "stages", "model",
+             "rate", "max_in_flight")
+MODELS = ("closed", "open")
 STAGE_KEYS = ("users", "spawn_rate", "duration")
 STEADY_KEYS = ("success_ratio", "window", "min_requests", "checks")
 ABORT_KEYS = ("metric", "condition", "window", "min_requests")
@@ -63,6 +65,14 @@ def parse_load(raw: Any, check: Checker) -> LoadProfile:
         return LoadProfile(users=max(s.users for s in stages), spawn_rate=stages[0].spawn_rate,
                            duration_s=round(sum(s.duration_s for s in stages), 3), stages=stages,
                            probe_interval_ms=probe_interval_ms, catalogue_size=catalogue)
+    model = load.get("model", "closed")
+    if model not in MODELS:
+        raise check.fail(("load", "model"), f"must be one of {', '.join(MODELS)}, got {model!r}")
+    if model == "open":
+        return _open_model(load, check, probe_interval_ms, catalogue)
+    for key in ("rate", "max_in_flight"):
+        if key in load:
+            raise check.fail(("load", key), "only with model: open (the closed model takes users)")
     users = int(check.number(load.get("users", 20), ("load", "users"), 1, MAX_USERS, integer=True))
     duration = check.duration(load.get("duration", "60s"), ("load", "duration"), 1, MAX_DURATION_S)
     spawn_rate = float(check.number(load.get("spawn_rate", users), ("load", "spawn_rate"), 0.1, MAX_SPAWN_RATE))
@@ -107,3 +117,19 @@ def parse_abort(raw: Any, check: Checker) -> tuple[AbortRule, ...]:
             min_requests=int(check.number(rule.get("min_requests", 20), (*path, "min_requests"),
                                           1, 1_000_000, integer=True))))
     return tuple(rules)
+
+
+def _open_model(load: dict[str, Any], check: Checker, probe_interval_ms: int, catalogue: int) -> LoadProfile:
+    """``model: open``: ``rate`` requests a second, due on a fixed schedule (k6's
+    constant-arrival-rate), latency counted from when each was due."""
+    for key in ("users", "spawn_rate"):
+        if key in load:
+            raise check.fail(("load", key), "not with model: open (give rate: requests a second)")
+    if "rate" not in load:
+        raise check.fail(("load", "rate"), "model: open needs rate (requests a second, e.g. 200)")
+    rate = float(check.number(load["rate"], ("load", "rate"), 0.1, MAX_ARRIVAL_RATE))
+    in_flight = int(check.number(load.get("max_in_flight", 1000), ("load", "max_in_flight"), 1, 100_000,
+                                 integer=True))
+    duration = check.duration(load.get("duration", "60s"), ("load", "duration"), 1, MAX_DURATION_S)
+    return LoadProfile(users=1, spawn_rate=1.0, duration_s=duration, probe_interval_ms=probe_interval_ms,
+                       catalogue_size=catalogue, arrival_rate=rate, max_in_flight=in_flight)

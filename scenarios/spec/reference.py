@@ -44,6 +44,12 @@ LOAD = {
     "probe_interval": "the probe's tick (open model: one request per tick whatever the last one does); default 100ms",
     "catalogue_size": "how many `/static/` objects viewers pick from (Zipf popularity); default 200",
     "stages": "instead of users/spawn_rate/duration: a list of `{users, spawn_rate, duration}` run in turn",
+    "model": "`closed` (default: `users` viewers, each waiting for its answer) or `open` (k6's "
+             "constant-arrival-rate: `rate` requests a second on a fixed schedule, latency counted from "
+             "when each was due, so a stall cannot hide; an HDR histogram in `viewers-latency.hgrm`)",
+    "rate": "model: open: viewer requests a second, 0.1..20000",
+    "max_in_flight": "model: open: requests waiting at once; a due request beyond is dropped, an error row "
+                     "(default 1000)",
 }
 STAGE = {
     "users": "users during this stage",

@@ -91,3 +91,31 @@ def test_run_with_locust_options_exports_its_summary(tmp_path: Path) -> None:
     live = [json.loads(line) for line in (out / "progress.jsonl").read_text().splitlines()]
     assert [r["t"] for r in live] == [1, 2, 3, 4, 5, 6]
     assert sum(r["requests"] for r in live) > 0 and set(live[0]) >= {"hit_ratio", "misses_by_origin"}
+
+
+@pytest.mark.parametrize(("load", "message"), [
+    ("{model: open}", "load.rate: model: open needs rate"),
+    ("{model: open, rate: 100, users: 5}", "load.users: not with model: open"),
+    ("{model: open, rate: 0}", "load.rate: must be"),
+    ("{model: open, rate: 50000}", "load.rate: must be"),
+    ("{users: 5, rate: 100}", "load.rate: only with model: open"),
+    ("{model: poisson}", "load.model: must be one of closed, open, got 'poisson'"),
+])
+def test_open_model_load_is_checked(load: str, message: str) -> None:
+    from scenarios.spec.loader import parse_scenario
+
+    with pytest.raises(ScenarioInputError, match=message.replace("(", r"\\(")):
+        parse_scenario(f"distribution: distributions/default.json\nload: {load}\n", "x.yaml", base=REPO)
+
+
+def test_open_model_reaches_locust() -> None:
+    from scenarios.run.locust_cmd import locust_argv
+    from scenarios.spec.loader import load_scenario
+
+    scenario = load_scenario("primary-hang-open")
+    assert (scenario.load.arrival_rate, scenario.load.max_in_flight) == (150.0, 1000)
+    argv = locust_argv(scenario, "http://127.0.0.1:9", Path("/tmp/run"))
+    assert argv[argv.index("-u") + 1] == "2" and argv[argv.index("--arrival-rate") + 1] == "150"
+    assert scenario.to_dict()["load"]["model"] == "open"
+    with pytest.raises(ScenarioInputError, match="--users: .* uses the open model"):
+        scenario.with_overrides(users=10)
