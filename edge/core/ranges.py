@@ -1,7 +1,10 @@
 """Range GETs served from a whole object (Developer Guide, "Range GETs"), no IO.
 
-The edge always fetches and caches whole objects (the viewer's ``Range`` is not
-forwarded) and answers one ``bytes=`` range from them: ``206`` with ``Content-Range``.
+The edge always fetches and caches whole objects (the viewer's ``Range`` is not forwarded:
+origins are treated as ignoring ranges) and answers one ``bytes=`` range from a *cached*
+object: ``206`` with ``Content-Range``. The request that missed gets the origin's whole
+``200``, as CloudFront's viewer does when the origin ignored the range it forwarded (current
+"Range GETs" page); later ones are cut from the cache.
 A range that starts past the end is ``416`` with ``Content-Range: bytes */LENGTH``. Several
 ranges, or anything it cannot parse, get the whole object with ``200``, as CloudFront does
 for descending or overlapping ranges (multipart/byteranges answers are not emulated).

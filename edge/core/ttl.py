@@ -8,6 +8,9 @@ Rules (CloudFront Developer Guide, "Expiration"):
 * no freshness header: ``max(MinTTL, DefaultTTL)``;
 * otherwise ``min(max(fresh, MinTTL), MaxTTL)``.
 
+307 and 308 are stored only when the origin sent a Cache-Control header (current AWS text,
+"HTTP 3xx status codes"); without one they are passed on and not cached.
+
 Errors follow their own table (``error_ttl``): 404, 414, 500, 501, 502, 503 and
 504 are cached for ``max(ErrorCachingMinTTL, origin freshness capped at
 MaxTTL)``; 400, 403, 405, 412 and 415 only when the origin sent
@@ -26,6 +29,7 @@ ERRORS_CACHED_BY_DEFAULT = frozenset({404, 414, 500, 501, 502, 503, 504})
 ERRORS_CACHED_IF_MAX_AGE = frozenset({400, 403, 405, 412, 415})
 # Success and redirect codes CloudFront stores like any object.
 CACHEABLE_STATUSES = frozenset({200, 203, 204, 206, 300, 301, 302, 303, 307, 308, 410})
+CACHED_ONLY_WITH_CACHE_CONTROL = frozenset({307, 308})
 _UNCACHEABLE_DIRECTIVES = ("no-store", "no-cache", "private")
 
 
@@ -109,6 +113,8 @@ def response_ttl(policy: CachePolicy, status: int, cache_control: str | None,
                  expires: str | None, now: float,
                  error_caching_min_ttl: int | None = None) -> int | None:
     """The one entry point: TTL for any origin response, or None when it is not stored."""
+    if status in CACHED_ONLY_WITH_CACHE_CONTROL and not cache_control:
+        return None
     if status in CACHEABLE_STATUSES:
         return object_ttl(policy, cache_control, expires, now)
     if status >= 400:

@@ -166,7 +166,9 @@ class Pop:
             traceback.print_exc(file=sys.stderr)
             request.keep_alive = False
             outcome = generated(500, "Error", request_id, "The emulator failed on this request.")
-        if outcome.status == 200 and request.method == "GET":
+        # Ranges are cut from a cached object only: a miss gets the origin's whole 200, as from
+        # CloudFront when the origin ignores the forwarded range (edge/core/ranges.py).
+        if outcome.status == 200 and request.method == "GET" and outcome.result_type != "Miss":
             range_header = request.headers.get("Range")
             if range_header is not None:
                 outcome, served = ranged(outcome, range_header)

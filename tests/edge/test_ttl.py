@@ -72,6 +72,16 @@ def test_response_ttl_routes_by_status(status: int, ttl: int | None) -> None:
     assert response_ttl(OPTIMIZED, status, "max-age=3600", None, NOW) == ttl
 
 
+@pytest.mark.parametrize(("status", "cache_control", "ttl"), [
+    (307, None, None), (308, None, None),             # no Cache-Control: passed on, not stored
+    (307, "max-age=60", 60), (308, "public", 86400),  # with one: stored like any object
+    (301, None, 86400), (302, None, 86400),           # other redirects: DefaultTTL as before
+])
+def test_307_and_308_are_cached_only_with_cache_control(status: int, cache_control: str | None,
+                                                         ttl: int | None) -> None:
+    assert response_ttl(OPTIMIZED, status, cache_control, None, NOW) == ttl
+
+
 def test_parse_cache_control() -> None:
     assert parse_cache_control('Public, MAX-AGE="60", stale-if-error=30,,') == {
         "public": None, "max-age": "60", "stale-if-error": "30"}
