@@ -10,9 +10,10 @@ Which origins are signed, and how:
 | ``S3OriginConfig.OriginAccessIdentity`` non-empty (legacy OAI) | - | signed as ``always`` (the emulator's stand-in for OAI's SigV2) |
 | neither | - | not signed |
 
-Signing uses botocore's SigV4 signer, service ``s3``, the region of the credentials (default
-``us-east-1``), over ``host``, ``x-amz-date``, ``x-amz-content-sha256`` (SHA-256 of the body)
-and ``x-amz-source-arn``: the distribution's ARN, sent as a signed header so a private-bucket
+Signing is SigV4 as S3 computes it (contracts/sigv4.py, proved against AWS's published
+examples: the key encoded once, never normalised), service ``s3``, the region of the
+credentials (default ``us-east-1``), over ``host``, ``x-amz-date``, ``x-amz-content-sha256``
+(SHA-256 of the body), every other ``x-amz-*`` header forwarded, and ``x-amz-source-arn``: the distribution's ARN, sent as a signed header so a private-bucket
 origin can check the ``AWS:SourceArn`` condition (the emulator's model of CloudFront's
 service context). Credentials come from ``--oac-credentials FILE``
 (``{"AccessKeyId", "SecretAccessKey", "Region"?, "SourceArn"}``, as ``python -m origins keys``
@@ -25,8 +26,9 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import urlsplit
 
+from contracts import sigv4
 from contracts.documents import load_json
 from edge.config.jsonpath import Node
 from edge.config.model import Distribution
@@ -132,45 +134,26 @@ def signing_plan(distribution: Distribution, config_path: str,
 
 
 def sign_headers(creds: SigningCredentials, method: str, url: str, host: str,
-                 body: bytes | None, now: float | None = None) -> dict[str, str]:
-    """The headers that make this request SigV4-signed (lower-case names).
+                 body: bytes | None, now: float | None = None,
+                 forwarded: dict[str, str] | None = None) -> dict[str, str]:
+    """The headers that make this request SigV4-signed as S3 checks it (lower-case names).
 
-    ``url`` is the exact URL the request goes to; ``host`` the Host header it carries.
+    ``url`` is the exact URL the request goes to; ``host`` the Host header it carries;
+    ``forwarded`` the other headers it carries: every ``x-amz-*`` among them is signed too,
+    as S3 refuses a request with an unsigned one (contracts/sigv4.py).
     """
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
-    signer = SigV4Auth(Credentials(creds.access_key_id, creds.secret_access_key), "s3", creds.region)
     payload_hash = hashlib.sha256(body or b"").hexdigest()
     parts = urlsplit(url)
-    path, params = canonical_target(parts.path, parts.query)
-    request = AWSRequest(method=method, url=f"http://{host}{path}", params=params, headers={
-        "host": host, "x-amz-content-sha256": payload_hash, "x-amz-source-arn": creds.source_arn})
     stamp = time.strftime(AMZ_DATE, time.gmtime(time.time() if now is None else now))
-    # What SigV4Auth.add_auth does, with the timestamp ours to choose (tests sign in the past).
-    request.context["timestamp"] = stamp
-    signer._modify_request_before_signing(request)
-    canonical = signer.canonical_request(request)
-    signature = signer.signature(signer.string_to_sign(request, canonical), request)
-    signed = signer.signed_headers(signer.headers_to_sign(request))
-    return {
-        "authorization": (f"AWS4-HMAC-SHA256 Credential={signer.scope(request)}, "
-                          f"SignedHeaders={signed}, Signature={signature}"),
-        "x-amz-date": stamp,
-        "x-amz-content-sha256": payload_hash,
-        "x-amz-source-arn": creds.source_arn,
-    }
-
-
-def canonical_target(path: str, query: str) -> tuple[str, list[tuple[str, str]]]:
-    """Path and query parameters as SigV4 signs them, from their decoded form.
-
-    The HTTP client may re-encode the URL on the way (``%2F`` in a query arrives as ``/``), so
-    both signer and verifier sign what the text *means*; botocore then encodes it canonically.
-    """
-    params = [(unquote(k), unquote(v)) for k, _, v in (p.partition("=") for p in query.split("&") if p)]
-    return quote(unquote(path), safe="/~"), params
+    own = {"host": host, "x-amz-content-sha256": payload_hash, "x-amz-date": stamp,
+           "x-amz-source-arn": creds.source_arn}
+    extra = {k.lower(): v for k, v in (forwarded or {}).items()
+             if k.lower().startswith("x-amz-") and k.lower() not in own}
+    authorization = sigv4.authorization(creds.access_key_id, creds.secret_access_key, creds.region, stamp,
+                                        method, parts.path, parts.query, [*own.items(), *extra.items()],
+                                        payload_hash)
+    return {"authorization": authorization, "x-amz-date": stamp, "x-amz-content-sha256": payload_hash,
+            "x-amz-source-arn": creds.source_arn}
 
 
 class OriginSigner:
@@ -192,7 +175,7 @@ class OriginSigner:
         if behavior == "no-override" and "authorization" in headers:
             return headers  # the viewer's own Authorization goes through untouched
         signed = {k: v for k, v in headers.items() if k != "authorization"}
-        signed.update(sign_headers(self.creds, method, url, headers.get("host", ""), body))
+        signed.update(sign_headers(self.creds, method, url, headers.get("host", ""), body, forwarded=signed))
         return signed
 
 

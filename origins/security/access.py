@@ -7,10 +7,12 @@ A request is let through only when all of these hold, checked in this order:
 1. ``Authorization`` is ``AWS4-HMAC-SHA256`` with the configured access key, service ``s3``
    and the configured region, and a scope date equal to ``X-Amz-Date``'s day;
 2. ``SignedHeaders`` covers ``host``, ``x-amz-date``, ``x-amz-content-sha256`` and
-   ``x-amz-source-arn`` (so none of them can be changed without breaking the signature);
+   ``x-amz-source-arn`` (so none of them can be changed without breaking the signature), and
+   every other ``x-amz-*`` header the request carries (S3 refuses unsigned ones);
 3. ``X-Amz-Date`` is within 15 minutes of the origin's clock (S3's window);
-4. the signature, recomputed with botocore's SigV4 signer over the request as received,
-   matches (a tampered path, query, header or key fails here);
+4. the signature, recomputed as S3 computes it (contracts/sigv4.py: the key encoded once,
+   never normalised) over the request as received, matches (a tampered path, query, header
+   or key fails here);
 5. ``X-Amz-Content-SHA256`` is the SHA-256 of the body actually received;
 6. ``X-Amz-Source-Arn`` names the configured distribution. *Modelling choice*: real S3
    learns the calling distribution from CloudFront's service context; here the edge sends
@@ -37,8 +39,8 @@ import time
 from calendar import timegm
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import quote, unquote
 
+from contracts import sigv4
 from contracts.documents import load_json
 from origins.errors import UsageError
 
@@ -146,6 +148,10 @@ def check_private_bucket(creds: OacCredentials, method: str, host: str, raw_uri:
     missing = [h for h in REQUIRED_SIGNED if h not in signed]
     if missing:
         return Denial(f"Access Denied: SignedHeaders lacks {', '.join(missing)}", s3=True)
+    unsigned = sorted(h for h in headers if h.startswith("x-amz-") and h not in signed)
+    if unsigned:
+        return Denial("Access Denied: There were headers present in the request which were not "
+                      f"signed: {', '.join(unsigned)}", s3=True)
     amz_date = headers.get("x-amz-date", "")
     stamp = _parse_amz_date(amz_date)
     if stamp is None or amz_date[:8] != scope_day:
@@ -168,26 +174,13 @@ def check_private_bucket(creds: OacCredentials, method: str, host: str, raw_uri:
 
 def sigv4_signature(creds: OacCredentials, method: str, host: str, raw_uri: str,
                     signed_headers: list[tuple[str, str]], amz_date: str) -> str:
-    """The SigV4 signature botocore computes for this request at ``amz_date``."""
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
-    signer = SigV4Auth(Credentials(creds.access_key_id, creds.secret_access_key), "s3", creds.region)
-    path, params = canonical_target(*raw_uri.partition("?")[::2])
-    request = AWSRequest(method=method, url=f"http://{host}{path}", params=params,
-                         headers={name: value for name, value in signed_headers if name != "host"})
-    request.headers["host"] = host
-    request.context["timestamp"] = amz_date
-    canonical = signer.canonical_request(request)
-    return signer.signature(signer.string_to_sign(request, canonical), request)
-
-
-def canonical_target(path: str, query: str) -> tuple[str, list[tuple[str, str]]]:
-    """Path and query parameters as SigV4 signs them, from their decoded form: whatever
-    re-encoding the URL met on the way, signer and verifier agree on what it means."""
-    params = [(unquote(k), unquote(v)) for k, _, v in (p.partition("=") for p in query.split("&") if p)]
-    return quote(unquote(path), safe="/~"), params
+    """The signature S3 computes for this request at ``amz_date`` (contracts/sigv4.py)."""
+    path, _, query = raw_uri.partition("?")
+    headers = [(name, host if name == "host" else value) for name, value in signed_headers]
+    payload = next((v for n, v in signed_headers if n == "x-amz-content-sha256"), "UNSIGNED-PAYLOAD")
+    signature, _ = sigv4.signature(creds.secret_access_key, creds.region, amz_date, method, path, query,
+                                   headers, payload)
+    return signature
 
 
 def _parse_amz_date(text: str) -> float | None:
