@@ -23,7 +23,7 @@ from reports.errors import ReportError, RunFolderError
 from reports.metrics.repeats import KEY_METRICS
 from reports.metrics.thresholds import parse_condition
 from reports.metrics.verdict import band
-from reports.render.chartkit import PALETTE, date_axis, legend_right, new_figure, no_data, save
+from reports.render.chartkit import PALETTE, finish_date_chart, new_figure, save
 from reports.render.htmlkit import e, fmt_in, images, page, table
 
 
@@ -103,14 +103,8 @@ def chart(all_points: list[Point], metric: str, title: str, unit: str) -> Figure
     if nones:  # a value that never came (no failover within the window): a mark at the top
         axes.scatter([p.when for p in nones], [0.96] * len(nones), marker="^", s=80, color="#cf222e",
                      zorder=6, transform=axes.get_xaxis_transform(), label="none in the window")
-    if mine or nones:
-        # From zero, so a change inside the probe's resolution never looks like a fall.
-        date_axis(axes, [p.when for p in mine + nones])
-        legend_right(axes)
-    else:
-        no_data(axes, "values of this metric")
-    axes.set_xlabel("regression run start (UTC)")
-    axes.set_ylabel(unit)
+    # From zero, so a change inside the probe's resolution never looks like a fall.
+    finish_date_chart(axes, [p.when for p in mine + nones], "regression run start (UTC)", unit)
     return figure
 
 

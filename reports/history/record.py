@@ -14,8 +14,8 @@ REPEAT_MARKER = "repeat-summary.json"  # reports.metrics.repeats.MARKER
 
 
 @dataclass(frozen=True)
-class Entry:
-    """One run as the history stores it (the ``runs`` row plus its ``metrics``)."""
+class RunFacts:
+    """What the history knows of a run when it files it (the ``runs`` columns it writes)."""
 
     run_key: str
     scenario: str
@@ -31,6 +31,12 @@ class Entry:
     cores: int | None
     cpu_model: str | None
     report: str | None
+
+
+@dataclass(frozen=True)
+class Entry(RunFacts):
+    """One run as the history stores it: its facts plus its ``metrics``."""
+
     metrics: dict[str, float] = field(default_factory=dict)
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from reports.errors import HistoryError
 from reports.history import schema
 from reports.history.migrations import MIGRATIONS, Step
-from reports.history.record import Entry
+from reports.history.record import Entry, RunFacts
 
 ENV = "HARNESS_HISTORY"
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "results" / "history.sqlite"
@@ -61,25 +61,11 @@ def make_url_safe(value: str) -> Any:
 
 
 @dataclass(frozen=True)
-class RunRow:
-    """A run as read back: the ``runs`` columns."""
+class RunRow(RunFacts):
+    """A run as read back: its facts, its id, and what later runs said of it."""
 
     id: int
-    run_key: str
-    scenario: str
-    kind: str
-    batch: str | None
-    started_at: float
-    status: str
-    passed: bool | None
     regressed: bool | None
-    distribution: str | None
-    distribution_sha256: str | None
-    code_version: str | None
-    host: str | None
-    cores: int | None
-    cpu_model: str | None
-    report: str | None
     recorded_at: float
 
     @property

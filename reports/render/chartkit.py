@@ -171,6 +171,18 @@ def date_axis(axes: Axes, times: list[datetime], nonnegative: bool = True) -> No
         axes.set_ylim(0.0, top + (top - max(bottom, 0.0)) * 0.1)
 
 
+def finish_date_chart(axes: Axes, times: list[datetime], xlabel: str, unit: str) -> None:
+    """Close a chart of values over calendar time: the date axis (from zero) and the legend
+    when anything was drawn, else a "no data" note; then the axis labels."""
+    if times:
+        date_axis(axes, times)
+        legend_right(axes)
+    else:
+        no_data(axes, "values of this metric")
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(unit)
+
+
 def no_data(axes: Axes, what: str) -> None:
     axes.text(0.5, 0.5, f"no {what} in this run", transform=axes.transAxes,
               ha="center", va="center", color="#777777")

@@ -19,7 +19,7 @@ from reports.history.judge import Versus
 from reports.history.store import RunRow
 from reports.metrics.repeats import KEY_METRICS
 from reports.metrics.verdict import band
-from reports.render.chartkit import PALETTE, date_axis, legend_right, new_figure, no_data, save
+from reports.render.chartkit import PALETTE, finish_date_chart, new_figure, save
 from reports.render.htmlkit import e, fmt, images, page, table
 
 VERDICT_CSS = {"worse": "worse", "better": "better"}
@@ -67,13 +67,7 @@ def chart(items: list[Versus], values: dict[int, dict[str, float]], metric: str,
             drawn.append(_when(base.started_at))
             axes.scatter([_when(base.started_at)], [y0], marker="*", s=160, color=colour,
                          edgecolor="black", zorder=6)
-    if drawn:
-        date_axis(axes, drawn)
-        legend_right(axes)
-    else:
-        no_data(axes, "values of this metric")
-    axes.set_xlabel("run start (UTC)")
-    axes.set_ylabel(unit)
+    finish_date_chart(axes, drawn, "run start (UTC)", unit)
     return figure
 
 
