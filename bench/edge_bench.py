@@ -13,7 +13,9 @@ Side by side in one run on this machine, with wrk as the one load generator:
   the edge and straight to the origin. Target: the edge adds <= 1 ms to the median.
 
 The edge runs with its access log on (the default distribution). Rounds alternate between
-the servers; the best round of each counts. About 50 s in all.
+the servers; each figure is the median round, with the spread of all rounds beside it, and
+each ratio the median of the ratios paired round by round (a round of one server and the
+next of the other share the machine's state). About 50 s in all.
 
     python -m bench edge
 """
@@ -144,11 +146,9 @@ class Round:
         return self.result.requests / self.cpu_s
 
 
-def measure(targets: dict[str, tuple[str, int, str | None]], connections: int,
-            best: str = "per_core") -> dict[str, Round]:
-    """Alternate rounds over ``targets`` (name -> (URL, server pid, wrk script or None));
-    the best round of each
-    (by requests per server CPU-second, or by latency for ``best="p50"``)."""
+def measure(targets: dict[str, tuple[str, int, str | None]], connections: int) -> dict[str, list[Round]]:
+    """Alternate rounds over ``targets`` (name -> (URL, server pid, wrk script or None)):
+    every round of each, in order."""
     rounds: dict[str, list[Round]] = {name: [] for name in targets}
     for _ in range(ROUNDS):
         for name, (url, pid, script) in targets.items():
@@ -157,9 +157,13 @@ def measure(targets: dict[str, tuple[str, int, str | None]], connections: int,
             after = cpu_seconds(pid)
             used = after - before if before is not None and after is not None else None
             rounds[name].append(Round(result, used))
-    if best == "p50":
-        return {name: min(rs, key=lambda r: r.result.p50_ms) for name, rs in rounds.items()}
-    return {name: max(rs, key=lambda r: r.per_core) for name, rs in rounds.items()}
+    return rounds
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def run() -> dict[str, Any]:
@@ -187,8 +191,7 @@ def run() -> dict[str, Any]:
             _check(edge_url + MISS_PATH, "Miss")
             hits = measure(hit_targets, HIT_CONNECTIONS)
             misses = measure({"origin": (origin_url + MISS_PATH, origin.pid, None),
-                              "edge": (edge_url + MISS_PATH, edge.pid, None)},
-                             MISS_CONNECTIONS, best="p50")
+                              "edge": (edge_url + MISS_PATH, edge.pid, None)}, MISS_CONNECTIONS)
         finally:
             if nginx is not None:
                 nginx[0].terminate()
@@ -198,51 +201,62 @@ def run() -> dict[str, Any]:
     return summarize(machine, hits, misses)
 
 
-def summarize(machine: dict[str, str], hits: dict[str, Round],
-              misses: dict[str, Round]) -> dict[str, Any]:
-    """Ratios and verdicts from the measured rounds (no IO)."""
-    def row(one: Round) -> dict[str, float | None]:
+def summarize(machine: dict[str, str], hits: dict[str, list[Round]],
+              misses: dict[str, list[Round]]) -> dict[str, Any]:
+    """Medians, spreads, paired ratios and verdicts from the measured rounds (no IO)."""
+    def row(rounds: list[Round], by: str) -> dict[str, float | int | None]:
+        key = (lambda r: r.per_core) if by == "per_core" else (lambda r: r.result.p50_ms)
+        one = sorted(rounds, key=key)[len(rounds) // 2]  # the median round (odd count)
         r = one.result
         return {"rps": round(r.rps, 1), "per_core_rps": round(one.per_core, 1),
+                "per_core_min": round(min(x.per_core for x in rounds), 1),
+                "per_core_max": round(max(x.per_core for x in rounds), 1),
                 "cpu_s": None if one.cpu_s is None else round(one.cpu_s, 2),
                 "p50_ms": r.p50_ms, "p90_ms": r.p90_ms, "p99_ms": r.p99_ms,
-                "requests": r.requests, "errors": r.errors}
+                "p50_min": min(x.result.p50_ms for x in rounds), "p50_max": max(x.result.p50_ms for x in rounds),
+                "requests": r.requests, "errors": sum(x.result.errors for x in rounds), "rounds": len(rounds)}
 
     result: dict[str, Any] = {
         "machine": machine,
-        "hits": {name: row(r) for name, r in hits.items()},
-        "misses": {name: row(r) for name, r in misses.items()},
+        "hits": {name: row(r, "per_core") for name, r in hits.items()},
+        "misses": {name: row(r, "p50") for name, r in misses.items()},
     }
     if "nginx" in hits:
-        ratio = hits["edge"].per_core / hits["nginx"].per_core
-        result["hit_ratio_vs_nginx"] = round(ratio, 3)
-        result["hit_ratio_vs_nginx_unique_heads"] = round(
-            hits["edge, every head different"].per_core / hits["nginx"].per_core, 3)
-        result["hit_target_met"] = ratio >= HIT_RATIO_TARGET
-    added = misses["edge"].result.p50_ms - misses["origin"].result.p50_ms
-    result["miss_added_p50_ms"] = round(added, 3)
-    result["miss_target_met"] = added <= MISS_ADDED_MS_TARGET
+        for key, name in (("hit_ratio_vs_nginx", "edge"), ("hit_ratio_vs_nginx_unique_heads",
+                                                           "edge, every head different")):
+            paired = [e.per_core / n.per_core for e, n in zip(hits[name], hits["nginx"])]
+            result[key] = round(_median(paired), 3)
+            result[key + "_spread"] = [round(min(paired), 3), round(max(paired), 3)]
+        result["hit_target_met"] = result["hit_ratio_vs_nginx"] >= HIT_RATIO_TARGET
+    added = [e.result.p50_ms - o.result.p50_ms for e, o in zip(misses["edge"], misses["origin"])]
+    result["miss_added_p50_ms"] = round(_median(added), 3)
+    result["miss_added_p50_ms_spread"] = [round(min(added), 3), round(max(added), 3)]
+    result["miss_target_met"] = result["miss_added_p50_ms"] <= MISS_ADDED_MS_TARGET
     return result
 
 
 def table(result: dict[str, Any]) -> str:
     """The Markdown table printed by ``python -m bench`` and kept in BENCHMARKS.md."""
-    lines = ["| case | server | req/s | req per CPU-second | p50 ms | p90 ms | p99 ms | errors |",
+    lines = ["| case | server | req/s | req per CPU-second (median; min-max of the rounds) | p50 ms "
+             "(min-max) | p90 ms | p99 ms | errors |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for case, label in (("hits", "hit"), ("misses", "miss")):
         for name, r in result[case].items():
-            lines.append(f"| {label} | {name} | {r['rps']:,.0f} | {r['per_core_rps']:,.0f} | "
-                         f"{r['p50_ms']:.2f} | {r['p90_ms']:.2f} | {r['p99_ms']:.2f} | "
-                         f"{r['errors']} |")
+            lines.append(f"| {label} | {name} | {r['rps']:,.0f} | {r['per_core_rps']:,.0f} "
+                         f"({r['per_core_min']:,.0f}-{r['per_core_max']:,.0f}) | "
+                         f"{r['p50_ms']:.2f} ({r['p50_min']:.2f}-{r['p50_max']:.2f}) | {r['p90_ms']:.2f} | "
+                         f"{r['p99_ms']:.2f} | {r['errors']} |")
     lines.append("")
     if "hit_ratio_vs_nginx" in result:
         lines.append(f"edge hits / nginx hits per core (requests per server CPU-second): "
-                     f"**{result['hit_ratio_vs_nginx']:.2f}x**, "
+                     f"**{result['hit_ratio_vs_nginx']:.2f}x** (rounds "
+                     f"{result['hit_ratio_vs_nginx_spread'][0]:.2f}-{result['hit_ratio_vs_nginx_spread'][1]:.2f}), "
                      f"{result['hit_ratio_vs_nginx_unique_heads']:.2f}x with every request "
                      f"head different "
                      f"(target >= {HIT_RATIO_TARGET}x: "
                      f"{'met' if result['hit_target_met'] else 'NOT met'})")
-    lines.append(f"edge miss p50 - origin p50: **{result['miss_added_p50_ms']:+.2f} ms** "
+    lines.append(f"edge miss p50 - origin p50: **{result['miss_added_p50_ms']:+.2f} ms** (rounds "
+                 f"{result['miss_added_p50_ms_spread'][0]:+.2f} to {result['miss_added_p50_ms_spread'][1]:+.2f}) "
                  f"(target <= {MISS_ADDED_MS_TARGET} ms: "
                  f"{'met' if result['miss_target_met'] else 'NOT met'})")
     return "\n".join(lines)

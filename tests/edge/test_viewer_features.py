@@ -138,12 +138,19 @@ def test_bench_summary_ratios_and_table() -> None:
     def rnd(rps: float, p50: float, cpu: float | None) -> Round:
         return Round(WrkResult(int(rps * 3), rps, p50, p50 * 2, p50 * 4, 0), cpu)
 
-    hits = {"edge": rnd(20000, 1.0, 2.0), "nginx": rnd(40000, 0.5, 3.0),
-            "edge, every head different": rnd(15000, 1.2, 2.0)}
-    misses = {"origin": rnd(2000, 0.4, None), "edge": rnd(1000, 0.9, None)}
+    # Three alternating rounds each; the middle round and the median of the paired ratios count.
+    hits = {"edge": [rnd(20000, 1.0, 2.0), rnd(22000, 1.0, 2.0), rnd(10000, 1.0, 2.0)],
+            "nginx": [rnd(40000, 0.5, 3.0), rnd(44000, 0.5, 3.0), rnd(40000, 0.5, 3.0)],
+            "edge, every head different": [rnd(15000, 1.2, 2.0)] * 3}
+    misses = {"origin": [rnd(2000, 0.4, None), rnd(2000, 0.5, None), rnd(2000, 0.3, None)],
+              "edge": [rnd(1000, 0.9, None), rnd(1000, 1.1, None), rnd(1000, 0.7, None)]}
     result = summarize({"nproc": "2"}, hits, misses)
-    # Per core: edge 60,000 requests / 2 CPU-s = 30,000; nginx 120,000 / 3 = 40,000.
+    # Per core: edge 30,000 / 33,000 / 15,000 against nginx 40,000 / 44,000 / 40,000: the
+    # paired ratios are 0.75, 0.75, 0.375; their median 0.75, a spread of 0.375-0.75.
     assert result["hit_ratio_vs_nginx"] == 0.75 and result["hit_target_met"]
-    assert result["miss_added_p50_ms"] == 0.5 and result["miss_target_met"]
+    assert result["hit_ratio_vs_nginx_spread"] == [0.375, 0.75]
+    assert result["hits"]["edge"]["per_core_rps"] == 30000 and result["hits"]["edge"]["rounds"] == 3
+    # Misses: edge - origin per round 0.5, 0.6, 0.4: median 0.5.
+    assert result["miss_added_p50_ms"] == 0.5 and result["miss_added_p50_ms_spread"] == [0.4, 0.6]
     text = table(result)
-    assert "| hit | edge | 20,000 | 30,000 |" in text and "**0.75x**" in text
+    assert "| hit | edge | 20,000 | 30,000 (15,000-33,000) |" in text and "**0.75x** (rounds 0.38-0.75)" in text
