@@ -13,6 +13,7 @@ from contracts.ready import write_ready
 from contracts.token import new_token
 from edge.cli import Options
 from edge.config.model import Distribution
+from edge.core.cache import Cache
 from edge.pop.accesslog import AccessLog
 from edge.pop.pop import Pop
 from edge.pop.pops import Pops, pop_names
@@ -45,8 +46,9 @@ def _address(sock: socket.socket) -> str:
 def build_pops(distribution: Distribution, options: Options, upstream: OriginClient,
                log: AccessLog) -> Pops:
     """The POPs (and regional tier) the options ask for."""
-    tier = RegionalTier() if needs_tier(distribution, options.regional_tier) else None
-    edges = [Pop(distribution, upstream, log, pop=name, collapse=options.collapse, tier=tier)
+    tier = RegionalTier(Cache(options.cache_bytes)) if needs_tier(distribution, options.regional_tier) else None
+    edges = [Pop(distribution, upstream, log, pop=name, collapse=options.collapse, tier=tier,
+                 cache=Cache(options.cache_bytes))
              for name in pop_names(options.pop, options.pops)]
     return Pops(edges, tier)
 

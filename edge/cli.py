@@ -31,6 +31,7 @@ class Options:
     pops: int = 1
     collapse: bool = True
     regional_tier: bool = False
+    cache_bytes: int = 1 << 30  # --cache-size, per POP (and for the regional tier)
 
     security: SecurityOptions = SecurityOptions()  # --oac, --oac-credentials, --fle
 
@@ -63,8 +64,29 @@ def build_parser(pop_default: str) -> argparse.ArgumentParser:
     p.add_argument("--regional-tier", action="store_true",
                    help="a regional edge cache shared by all POPs in front of the origins "
                         "(always on when an origin has OriginShield enabled)")
+    p.add_argument("--cache-size", default="1GiB", metavar="SIZE",
+                   help="each POP's cache, in bytes (like nginx's max_size): 512MiB, 2GiB, 100000000; "
+                        "least recently used objects are evicted first (default 1GiB)")
     add_security_arguments(p)  # OAC signing and field-level encryption (edge/security/features.py)
     return p
+
+
+SIZE_UNITS = {"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "kb": 1000, "mb": 10**6,
+              "gb": 10**9}
+
+
+def parse_size(text: str) -> int:
+    """``512MiB``, ``2GiB``, ``100000000`` as bytes; UsageError naming what is allowed."""
+    number = text.strip().rstrip("BbIiKkMmGg")
+    unit = text.strip()[len(number):].lower()
+    try:
+        value = float(number) * SIZE_UNITS[unit]
+    except (ValueError, KeyError):
+        raise UsageError(f"--cache-size: {text!r} is not a size (e.g. 512MiB, 2GiB or a number of "
+                         f"bytes; units: KiB, MiB, GiB, KB, MB, GB)") from None
+    if not 1 << 20 <= value <= 1 << 40:
+        raise UsageError(f"--cache-size: {text} is out of range (allowed 1MiB..1TiB)")
+    return int(value)
 
 
 def parse_args(argv: list[str], pop_default: str) -> Options:
@@ -98,6 +120,7 @@ def parse_args(argv: list[str], pop_default: str) -> Options:
         cache_policies=tuple(ns.cache_policy),
         pops=ns.pops,
         collapse=not ns.no_collapse,
+        cache_bytes=parse_size(ns.cache_size),
         regional_tier=ns.regional_tier,
         security=security_options(ns),
     )

@@ -7,10 +7,18 @@ validators for revalidation (ETag, Last-Modified) and the stale windows the
 origin allowed. Freshness is decided from ``now`` passed in, so it is tested
 without clocks. Expired entries stay until evicted or invalidated: they are
 what revalidation and stale-serving work from.
+
+The cache is bounded in **bytes** (``--cache-size``, like nginx's ``max_size``; default
+1 GiB a POP): each entry counts its body, its rendered head and a fixed
+:data:`ENTRY_OVERHEAD` for the key and the objects around it. When a new entry would pass
+the bound, the least recently used entries go first (a hit or a store makes an entry the
+most recent; CloudFront too evicts less-used objects). An object larger than the whole
+cache is not stored.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from edge.core.cachekey import CacheKey
@@ -55,20 +63,36 @@ class CacheEntry:
         return max(0, int(now - self.stored_at))
 
 
-class Cache:
-    """Cache entries by key, with a bound on the number of objects."""
+DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB a POP
+# Bytes a stored object costs beyond its body, head and length line: the key tuple and its
+# strings, the headers tuple, the entry and its fields, the ordered dict's slot. Measured
+# with tracemalloc over 20,000 objects of 1 KiB (CPython 3.11): 798 bytes an object beyond the
+# body, of which 128 are the rendered head and length line.
+ENTRY_OVERHEAD = 700
 
-    def __init__(self, max_entries: int = 100_000) -> None:
-        self._entries: dict[CacheKey, CacheEntry] = {}
-        self.max_entries = max_entries
+
+def entry_size(entry: CacheEntry) -> int:
+    return len(entry.body) + len(entry.head) + len(entry.length_line) + ENTRY_OVERHEAD
+
+
+class Cache:
+    """Cache entries by key, bounded in bytes, least recently used evicted first."""
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self._entries: OrderedDict[CacheKey, CacheEntry] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.bytes = 0  # what the stored entries count (entry_size), for /stats
+        self.evicted = 0
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def lookup(self, key: CacheKey, now: float) -> CacheEntry | None:
-        """The fresh entry for ``key``, or None (an expired entry is kept for revalidation)."""
+        """The fresh entry for ``key`` (now the most recently used), or None (an expired entry
+        is kept for revalidation)."""
         entry = self._entries.get(key)
         if entry is not None and now - entry.stored_at < entry.ttl:
+            self._entries.move_to_end(key)
             return entry
         return None
 
@@ -77,10 +101,18 @@ class Cache:
         return self._entries.get(key)
 
     def store(self, key: CacheKey, entry: CacheEntry) -> None:
-        if key not in self._entries and len(self._entries) >= self.max_entries:
-            # Evict the oldest insertion: dicts keep order, so this is O(1).
-            self._entries.pop(next(iter(self._entries)))
+        size = entry_size(entry)
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.bytes -= entry_size(old)
+        if size > self.max_bytes:
+            return  # larger than the whole cache: passed on, never stored
+        while self._entries and self.bytes + size > self.max_bytes:
+            _key, evicted = self._entries.popitem(last=False)  # the least recently used
+            self.bytes -= entry_size(evicted)
+            self.evicted += 1
         self._entries[key] = entry
+        self.bytes += size
 
     def invalidate(self, path_prefix: str, exact: bool) -> int:
         """Drop every variant whose URL (path, plus ``?query`` when the key has one)
@@ -88,7 +120,7 @@ class Cache:
         doomed = [k for k in self._entries
                   if (_url(k) == path_prefix if exact else _url(k).startswith(path_prefix))]
         for k in doomed:
-            del self._entries[k]
+            self.bytes -= entry_size(self._entries.pop(k))
         return len(doomed)
 
 

@@ -61,6 +61,8 @@ class Pops:
                         slot[k] = slot.get(k, 0) + v
                 else:
                     merged[name] = merged.get(name, 0) + value
+        merged["cache_bytes"] = sum(e.cache.bytes for e in self.edges)  # as counted for --cache-size
+        merged["cache_evicted"] = sum(e.cache.evicted for e in self.edges)
         merged["pop"] = self.edges[0].pop
         merged["pops"] = {e.pop: {"requests": e.stats.requests, "cache_objects": len(e.cache)}
                           for e in self.edges}

@@ -75,7 +75,7 @@ class Running:
 @asynccontextmanager
 async def running(document: dict[str, Any], tmp: Path, *, pops: int = 1, collapse: bool = True,
                   regional: bool = False, names: tuple[str, ...] = ("primary", "secondary"),
-                  head_timeout: float = 20.0) -> AsyncIterator[Running]:
+                  head_timeout: float = 20.0, cache_bytes: int = 1 << 30) -> AsyncIterator[Running]:
     """The edge for ``document`` in front of scripted origins ``names``."""
     origins = {n: ScriptedOrigin(n) for n in names}
     runners: list[web.BaseRunner] = []
@@ -92,7 +92,8 @@ async def running(document: dict[str, Any], tmp: Path, *, pops: int = 1, collaps
     mapping = {n: ("127.0.0.1", int(o.address.rsplit(":", 1)[1])) for n, o in origins.items()}
     log_path = str(tmp / f"edge-{id(document)}.log")
     options = Options("test.json", ("127.0.0.1", 0), mapping, log_path, None, None,
-                      "EMU50-C1", None, pops=pops, collapse=collapse, regional_tier=regional)
+                      "EMU50-C1", None, pops=pops, collapse=collapse, regional_tier=regional,
+                      cache_bytes=cache_bytes)
     log = AccessLog(log_path)
     upstream = OriginClient(distribution.origins, mapping)
     await upstream.start()

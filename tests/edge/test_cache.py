@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from multidict import CIMultiDict
 
 from edge.config.policies import MANAGED_BY_NAME, legacy_policy
-from edge.core.cache import Cache, CacheEntry
+from edge.core.cache import Cache, CacheEntry, entry_size
 from edge.core.cachekey import cache_key, normalized_accept_encoding
 
 OPTIMIZED = MANAGED_BY_NAME["CachingOptimized"]
@@ -72,12 +74,61 @@ def test_lookup_honours_ttl_and_age() -> None:
     assert entry(100.0, 10).age(107.9) == 7
 
 
-def test_store_is_bounded_and_invalidation_matches_prefix() -> None:
-    cache = Cache(max_entries=3)
+def sized(body_bytes: int) -> CacheEntry:
+    return CacheEntry(200, (), b"x" * body_bytes, 0.0, 100.0, "primary")
+
+
+def test_store_is_bounded_in_bytes_and_invalidation_matches_prefix() -> None:
+    one = entry_size(sized(1000))  # 1,000 bytes of body + the fixed overhead
+    cache = Cache(max_bytes=3 * one)
     for i in range(5):
-        cache.store(("h", f"/p/{i}"), entry(0, 100))
-    assert len(cache) == 3
+        cache.store(("h", f"/p/{i}"), sized(1000))
+    assert len(cache) == 3 and cache.bytes == 3 * one and cache.evicted == 2
     assert cache.peek(("h", "/p/0")) is None and cache.peek(("h", "/p/4")) is not None
     assert cache.invalidate("/p/3", exact=True) == 1
     assert cache.invalidate("/p/", exact=False) == 2
-    assert len(cache) == 0
+    assert len(cache) == 0 and cache.bytes == 0
+
+
+def test_the_least_recently_used_goes_first() -> None:
+    one = entry_size(sized(1000))
+    cache = Cache(max_bytes=3 * one)
+    for name in ("a", "b", "c"):
+        cache.store(("h", f"/{name}"), sized(1000))
+    assert cache.lookup(("h", "/a"), 1.0) is not None  # /a is now the most recently used
+    cache.store(("h", "/d"), sized(1000))               # so /b goes, not /a
+    assert [k[1] for k in cache._entries] == ["/c", "/a", "/d"]
+    # A big object takes the room of several small ones; one larger than the cache is not kept.
+    cache.store(("h", "/big"), sized(2 * one))
+    assert [k[1] for k in cache._entries] == ["/big"]  # all three smaller ones made room
+    assert cache.bytes <= cache.max_bytes
+    cache.store(("h", "/huge"), sized(4 * one))
+    assert cache.peek(("h", "/huge")) is None and cache.bytes <= cache.max_bytes
+    # Storing a key again replaces its bytes, it does not add them.
+    before = cache.bytes
+    cache.store(("h", "/big"), sized(2 * one))
+    assert cache.bytes == before
+
+def test_a_small_cache_holds_its_bound_under_many_objects(tmp_path: Path) -> None:
+    """--cache-size 1MiB and 3,000 distinct 1 KiB objects (about 5 MiB with overhead): the
+    cache stays within its bound, evicts the least recently used, and /stats says so."""
+    import aiohttp
+
+    from tests.edge.inproc import get, run, running
+    from tests.edge.test_revalidation_stale import single
+
+    async def main() -> None:
+        async with running(single(), tmp_path, cache_bytes=1 << 20) as edge, aiohttp.ClientSession() as s:
+            origin = edge.origins["primary"]
+            for i in range(3000):
+                origin.replies[f"/o{i}"] = (200, {"Cache-Control": "max-age=600"}, bytes(1024))
+            for i in range(3000):
+                assert (await get(s, f"{edge.url}/o{i}"))[0] == 200
+            pop = edge.pops.edges[0]
+            assert pop.cache.bytes <= 1 << 20 and pop.cache.evicted > 2000
+            assert 500 < len(pop.cache) < 700  # about 1 MiB / (1 KiB + head + overhead)
+            # The newest objects are the ones kept; the first ones are gone.
+            assert (await get(s, f"{edge.url}/o2999"))[1]["X-Cache"].startswith("Hit")
+            assert (await get(s, f"{edge.url}/o0"))[1]["X-Cache"].startswith("Miss")
+
+    run(main())

@@ -27,6 +27,19 @@ def test_parse_args() -> None:
         parse_args(["--config", "c"], "P")
 
 
+@pytest.mark.parametrize(("text", "size"), [("1GiB", 1 << 30), ("512MiB", 512 << 20), ("2gb", 2 * 10**9),
+                                           ("100000000", 10**8), ("1.5GiB", 3 << 29)])
+def test_cache_size(text: str, size: int) -> None:
+    assert parse_args(["--config", "c", "--listen", ":0", "--cache-size", text], "P").cache_bytes == size
+
+
+@pytest.mark.parametrize(("text", "message"), [("lots", "is not a size"), ("10", "out of range"),
+                                              ("2TiB", "is not a size")])
+def test_bad_cache_size(text: str, message: str) -> None:
+    with pytest.raises(UsageError, match=f"--cache-size: .*{message}"):
+        parse_args(["--config", "c", "--listen", ":0", "--cache-size", text], "P")
+
+
 def test_every_origin_needs_a_mapping() -> None:
     dist = parse_distribution(configs.distribution())
     with pytest.raises(UsageError, match="d.json: origin 'secondary' has no --origin mapping"):
