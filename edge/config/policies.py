@@ -72,6 +72,9 @@ def managed_policy(ref: str) -> CachePolicy | None:
     return MANAGED_POLICIES.get(ref) or MANAGED_BY_NAME.get(ref)
 
 
+LEGACY_NAME = "legacy-forwarded-values"
+
+
 def legacy_policy(
     min_ttl: int,
     default_ttl: int,
@@ -89,7 +92,7 @@ def legacy_policy(
     else:
         qs = "none"
     return CachePolicy(
-        name="legacy-forwarded-values",
+        name=LEGACY_NAME,
         min_ttl=min_ttl,
         default_ttl=default_ttl,
         max_ttl=max_ttl,

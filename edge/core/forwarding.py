@@ -5,6 +5,12 @@ for the AllViewer origin request policies), the origin's CustomHeaders
 (overwriting viewer headers of the same name), ``X-Amz-Cf-Id``,
 ``X-Forwarded-For`` with the viewer's address appended and
 ``User-Agent: Amazon CloudFront``. Hop-by-hop headers never cross.
+
+What is in the key is forwarded *as the key has it*: a cookie whitelist forwards only the
+listed cookies (``allExcept``: all but those), and with gzip/br enabled the origin gets the
+normalised ``Accept-Encoding`` (none at all when the viewer offered neither). Legacy
+``ForwardedValues`` with ``QueryString: true`` forwards every query string, whatever
+``QueryStringCacheKeys`` keys on.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from edge.config.model import CacheBehavior, Origin
+from edge.config.policies import LEGACY_NAME, CachePolicy
+from edge.core.cachekey import normalized_accept_encoding
 
 HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
@@ -53,6 +61,8 @@ def origin_request_headers(viewer: Iterable[tuple[str, str]], behavior: CacheBeh
             continue
         elif forward_all or low in wanted:
             out[low] = value
+    if not forward_all:
+        _as_keyed(out, policy)
     forward_host = origin_request_policy_id == ALL_VIEWER or "host" in wanted
     out["host"] = host if forward_host and host else origin.domain_name
     for name, value in origin.custom_headers:
@@ -61,6 +71,26 @@ def origin_request_headers(viewer: Iterable[tuple[str, str]], behavior: CacheBeh
     out["x-amz-cf-id"] = request_id
     out.setdefault("user-agent", "Amazon CloudFront")  # unless the viewer's is forwarded
     return out
+
+
+def _as_keyed(out: dict[str, str], policy: CachePolicy) -> None:
+    """Cookie and Accept-Encoding as the cache key has them (see the module text)."""
+    if "cookie" in out and policy.cookies in ("whitelist", "allExcept"):
+        keep = policy.cookies == "whitelist"
+        names = set(policy.cookie_names)
+        kept = [part.strip() for part in out["cookie"].split(";")
+                if part.strip() and (part.strip().partition("=")[0] in names) == keep]
+        if kept:
+            out["cookie"] = "; ".join(kept)
+        else:
+            del out["cookie"]
+    gzip, brotli = policy.accept_encoding_gzip, policy.accept_encoding_brotli
+    if "accept-encoding" in out and (gzip or brotli) and "accept-encoding" not in policy.headers:
+        normalized = normalized_accept_encoding(out["accept-encoding"], gzip, brotli)
+        if normalized:
+            out["accept-encoding"] = normalized
+        else:
+            del out["accept-encoding"]
 
 
 def origin_query(behavior: CacheBehavior, query: str) -> str:
@@ -72,8 +102,8 @@ def origin_query(behavior: CacheBehavior, query: str) -> str:
         return query
     policy = behavior.policy
     mode = policy.query_strings
-    if mode == "all":
-        return query
+    if mode == "all" or (policy.name == LEGACY_NAME and mode == "whitelist"):
+        return query  # legacy QueryString: true forwards all, keys only on QueryStringCacheKeys
     if mode == "none":
         return ""
     names = policy.query_string_names

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from edge.config.loader import parse_distribution
@@ -22,7 +24,6 @@ API = DIST.behaviors[1]             # CachingDisabled
 
 
 def _with(behavior: CacheBehavior, **changes: object) -> CacheBehavior:
-    from dataclasses import replace
     return replace(behavior, **changes)  # type: ignore[arg-type]
 
 
@@ -58,13 +59,49 @@ def test_all_viewer_policy_forwards_everything_but_hop_by_hop_and_conditionals()
     (_with(API, origin_request_policy_id=ALL_VIEWER), "a=1&b=2", "a=1&b=2"),
     (_with(API, policy=MANAGED_BY_NAME["UseOriginCacheControlHeaders-QueryStrings"]),
      "b=2&a=1", "b=2&a=1"),
+    # Legacy QueryString: true forwards every query string; QueryStringCacheKeys is the key only.
     (_with(API, policy=legacy_policy(0, 1, 2, query_string=True, query_string_names=("v",),
                                      headers=(), cookies="none", cookie_names=())),
-     "x=1&v=2&v=3", "v=2&v=3"),
+     "x=1&v=2&v=3", "x=1&v=2&v=3"),
+    # A cache policy's whitelist forwards only the listed query strings.
+    (_with(API, policy=replace(MANAGED_BY_NAME["CachingOptimized"], query_strings="whitelist",
+                               query_string_names=("v",))), "x=1&v=2", "v=2"),
     (API, "", ""),
 ])
 def test_origin_query(behavior: CacheBehavior, query: str, expected: str) -> None:
     assert origin_query(behavior, query) == expected
+
+
+def _policy(**fields: object) -> CacheBehavior:
+    return _with(API, policy=replace(MANAGED_BY_NAME["CachingDisabled"], **fields))
+
+
+@pytest.mark.parametrize(("behavior", "viewer", "expected"), [
+    # A cookie whitelist forwards only the listed cookies; allExcept all but them.
+    (_policy(cookies="whitelist", cookie_names=("session",)), [("Cookie", "a=1; session=s; b=2")],
+     {"cookie": "session=s"}),
+    (_policy(cookies="allExcept", cookie_names=("a",)), [("Cookie", "a=1; session=s; b=2")],
+     {"cookie": "session=s; b=2"}),
+    (_policy(cookies="whitelist", cookie_names=("session",)), [("Cookie", "a=1")], {}),
+    (_policy(cookies="all"), [("Cookie", "a=1; b=2")], {"cookie": "a=1; b=2"}),
+    # With gzip/br on, the origin gets the normalised Accept-Encoding, or none.
+    (STATIC, [("Accept-Encoding", "deflate, gzip;q=0.8, br")], {"accept-encoding": "br,gzip"}),
+    (_policy(accept_encoding_gzip=True), [("Accept-Encoding", "br, gzip")], {"accept-encoding": "gzip"}),
+    (STATIC, [("Accept-Encoding", "deflate")], {}),
+    # Nothing in the key: neither goes.
+    (API, [("Cookie", "a=1"), ("Accept-Encoding", "gzip")], {}),
+])
+def test_what_reaches_the_origin_is_what_the_key_has(behavior: CacheBehavior, viewer: list[tuple[str, str]],
+                                                     expected: dict[str, str]) -> None:
+    out = origin_request_headers(viewer, behavior, PRIMARY, "rid==", "192.0.2.1")
+    assert {k: v for k, v in out.items() if k in ("cookie", "accept-encoding")} == expected
+
+
+def test_all_viewer_forwards_cookies_and_encodings_as_sent() -> None:
+    behavior = _with(STATIC, policy=replace(STATIC.policy, cookies="whitelist", cookie_names=("s",)))
+    out = origin_request_headers([("Cookie", "a=1; s=2"), ("Accept-Encoding", "deflate, gzip")], behavior,
+                                 PRIMARY, "rid==", "192.0.2.1", ALL_VIEWER)
+    assert (out["cookie"], out["accept-encoding"]) == ("a=1; s=2", "deflate, gzip")
 
 
 def test_viewer_response_headers() -> None:
