@@ -72,6 +72,9 @@ class LiveStats:
         self.recent = _Counts()
         self._window: deque[Row] = deque()
         self._seconds: dict[int, list[Row]] = {}  # rows by the second they were sent in
+        # The figures of a second, kept while its rows and the cuts inside it stay the same:
+        # a snapshot recomputes only the seconds that changed, not all HISTORY_S of them.
+        self._binned: dict[int, tuple[int, tuple[float, ...], list[dict[str, Any]]]] = {}
         self._cuts: set[float] = set()  # fault edges: no chart bin straddles one
         self._watched: dict[str, tuple[float, str]] = {}  # key -> (start ts, target)
         self._failover: dict[str, float] = {}  # key -> seconds from start to the first other-origin miss
@@ -124,6 +127,7 @@ class LiveStats:
             self.recent.add(x_cache, origin, ok, sign=-1)
         for second in [s for s in self._seconds if s < now - HISTORY_S - LAG_S]:
             del self._seconds[second]
+            self._binned.pop(second, None)
 
     @staticmethod
     def _figures(rows: list[Row], start: float, end: float) -> dict[str, Any]:
@@ -141,8 +145,14 @@ class LiveStats:
     def _bins(self, second: int) -> list[dict[str, Any]]:
         """Second ``second``'s figures, cut at any fault edge inside it (the report's bins)."""
         rows = self._seconds.get(second, [])
-        edges = [float(second), *sorted(c for c in self._cuts if second < c < second + 1), second + 1.0]
-        return [self._figures([r for r in rows if lo <= r[0] < hi], lo, hi) for lo, hi in zip(edges, edges[1:])]
+        cuts = tuple(sorted(c for c in self._cuts if second < c < second + 1))
+        kept = self._binned.get(second)
+        if kept is not None and kept[0] == len(rows) and kept[1] == cuts:
+            return kept[2]
+        edges = [float(second), *cuts, second + 1.0]
+        bins = [self._figures([r for r in rows if lo <= r[0] < hi], lo, hi) for lo, hi in zip(edges, edges[1:])]
+        self._binned[second] = (len(rows), cuts, bins)
+        return bins
 
     def snapshot(self, now: float) -> dict[str, Any]:
         """The numbers the panel shows, as JSON-able data."""

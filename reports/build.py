@@ -78,7 +78,7 @@ def build_report(run_dir: Path) -> dict[str, Any]:
 
 
 def file_in_history(run_dir: Path, run: Run, summary: dict[str, Any]) -> None:
-    """Record the run in the run history (reports.history.store says where); a history that
+    """Record the run in the run history (reports.history.location says where); a history that
     cannot be written is said on stderr and never costs the report."""
     try:
         file_run(entry(run_dir, summary, run.events, run.load_start_ts))

@@ -15,7 +15,7 @@ from typing import Any
 from reports.build import summarize
 from reports.metrics.repeats import FAULT_METRICS, sibling_summaries
 from reports.metrics.thresholds import resolve
-from reports.metrics.verdict import judge, neighbour_paths, plain
+from reports.metrics.verdict import judge_between, plain
 from reports.read.load import read_run
 from reports.render import compare_plots
 from reports.render.htmlkit import e, fmt, images, page, table
@@ -50,24 +50,12 @@ def metric_rows(a: dict[str, Any], b: dict[str, Any], a_runs: list[dict[str, Any
         va, vb = _value(a, path), _value(b, path)
         delta = None if va is None or vb is None else vb - va
         change = None if delta is None or va == 0 else delta / abs(va)  # type: ignore[operator]
-        resolution = _resolution(a, b, path)
-        fault_in_b = path.startswith("faults[") and _value(b, path.split(".")[0] + ".t0") is not None
-        around = neighbour_paths(path)
-        verdict = judge(path, [_value(s, path) for s in a_runs or [a]],
-                        [_value(s, path) for s in b_runs or [b]], resolution, fault_in_b,
-                        (_value(a, around[0]), _value(a, around[1])) if around else None)
+        verdict = judge_between(path, lambda p: _value(a, p), lambda p: _value(b, p),
+                                [_value(s, path) for s in a_runs or [a]], [_value(s, path) for s in b_runs or [b]])
         rows.append({"metric": path, "a": number(va), "b": number(vb), "delta": number(delta),
                      "change": number(change, 4), "verdict": verdict.word,
                      "band": number(verdict.band), "why": verdict.why})
     return rows
-
-
-def _resolution(a: dict[str, Any], b: dict[str, Any], path: str) -> float | None:
-    """The coarser probe resolution of the two runs' fault (None for a run-wide metric)."""
-    if not path.startswith("faults["):
-        return None
-    found = [_value(s, path.split(".")[0] + ".resolution_s") for s in (a, b)]
-    return max((v for v in found if v is not None), default=None)
 
 
 def _cell(row: dict[str, Any]) -> list[str]:

@@ -18,8 +18,9 @@ from typing import Any
 from reports.build import is_run
 from reports.errors import HistoryError
 from reports.history.judge import Versus, versus
+from reports.history.location import DEFAULT_PATH
 from reports.history.record import entry
-from reports.history.store import DEFAULT_PATH, History, open_history
+from reports.history.store import History, open_history
 from reports.metrics.repeats import KEY_METRICS
 from reports.render.history_page import render
 from reports.render.htmlkit import fmt

@@ -14,7 +14,7 @@ from typing import Any
 
 from reports.history.store import History, RunRow, open_history
 from reports.metrics.repeats import KEY_METRICS
-from reports.metrics.verdict import judge, neighbour_paths
+from reports.metrics.verdict import judge_between
 
 JUDGED = tuple(metric for metric, _, _ in KEY_METRICS) + ("faults[0].errors", "faults[0].failover_penalty_ms")
 
@@ -39,14 +39,7 @@ def rows(base: dict[str, float], mine: dict[str, float]) -> list[dict[str, objec
     for metric in JUDGED:
         if metric not in base and metric not in mine:
             continue
-        resolution = None
-        if metric.startswith("faults["):
-            key = metric.split(".")[0] + ".resolution_s"
-            resolution = max((m[key] for m in (base, mine) if key in m), default=None)
-        fault_in_mine = metric.startswith("faults[") and metric.split(".")[0] + ".t0" in mine
-        around = neighbour_paths(metric)
-        verdict = judge(metric, [base.get(metric)], [mine.get(metric)], resolution, fault_in_mine,
-                        (base.get(around[0]), base.get(around[1])) if around else None)
+        verdict = judge_between(metric, base.get, mine.get)
         out.append({"metric": metric, "baseline": base.get(metric), "value": mine.get(metric),
                     "delta": verdict.delta, "band": verdict.band, "verdict": verdict.word,
                     "why": verdict.why})

@@ -1,63 +1,24 @@
 """The run history database: one code path for SQLite and PostgreSQL (SQLAlchemy Core).
 
-Where it is, first found wins: ``--history`` on the command line, the ``HARNESS_HISTORY``
-environment variable, ``results/history.sqlite`` in the checkout. A value is a file path
-(SQLite), ``sqlite:///PATH``, ``postgresql://[user@]host[:port]/db`` (driven by psycopg),
-or ``off`` to record nothing. A password is never taken on the command line (every user
-of the machine can read it there): give it through ``HARNESS_HISTORY``, ``PGPASSWORD`` or
-``~/.pgpass``.
+Where the history is comes from :mod:`reports.history.location`; this module opens it,
+migrates it, and reads and writes runs, metrics and baselines.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
 from sqlalchemy import Engine, and_, create_engine, delete, event, func, insert, inspect, or_, select, update
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from reports.errors import HistoryError
 from reports.history import schema
+from reports.history.location import display, resolve_url
 from reports.history.migrations import MIGRATIONS, Step
 from reports.history.record import Entry, RunFacts
-
-ENV = "HARNESS_HISTORY"
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "results" / "history.sqlite"
-OFF = ("off", "none", "")
-
-
-def resolve_url(option: str | None, environ: dict[str, str] | os._Environ[str] = os.environ) -> str | None:
-    """The SQLAlchemy URL of the history, or None when recording is off."""
-    if option is not None:
-        if "://" in option and make_url_safe(option).password:
-            raise HistoryError("--history: a password on the command line is visible to every user "
-                               f"(ps); put the URL in {ENV} or the password in PGPASSWORD or ~/.pgpass")
-        value = option
-    else:
-        value = environ.get(ENV, str(DEFAULT_PATH))
-    value = value.strip()
-    if value.lower() in OFF:
-        return None
-    for prefix in ("postgresql://", "postgres://"):
-        if value.startswith(prefix):
-            return "postgresql+psycopg://" + value[len(prefix):]
-    if value.startswith(("postgresql+psycopg://", "sqlite:")):
-        return value
-    if "://" in value:
-        raise HistoryError(f"history {make_url_safe(value).render_as_string()}: only SQLite "
-                           "(a file path or sqlite:///PATH) and postgresql:// are supported")
-    return f"sqlite:///{Path(value).expanduser().resolve()}"
-
-
-def make_url_safe(value: str) -> Any:
-    try:
-        return make_url(value)
-    except ArgumentError:
-        raise HistoryError(f"history: not a database URL: {value.split('@')[-1]!r}") from None
 
 
 @dataclass(frozen=True)
@@ -77,7 +38,7 @@ class History:
     """An open history; every method is one transaction."""
 
     def __init__(self, url: str, migrations: tuple[tuple[int, Step], ...] = MIGRATIONS) -> None:
-        self.where = _display(url)
+        self.where = display(url)
         try:
             if url.startswith("sqlite:///"):
                 Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
@@ -272,17 +233,6 @@ class _Guard:
         if isinstance(exc, SQLAlchemyError):
             raise HistoryError(f"history {self.history.where}: {_first_line(exc)}") from None
         return False
-
-
-def _display(url: str) -> str:
-    """The URL as said to people: no password; a SQLite file below the current folder relative."""
-    if url.startswith("sqlite:///"):
-        path = Path(url[len("sqlite:///"):])
-        try:
-            return f"sqlite:///{path.relative_to(Path.cwd())}"
-        except ValueError:
-            return url
-    return str(make_url_safe(url).render_as_string(hide_password=True))
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -39,7 +39,7 @@ import math
 import statistics
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Sequence
+from typing import Callable, Sequence
 
 SIGNIFICANCE = 0.05
 MIN_REPEATS = 4  # fewer a side and no split can reach p < 0.05: the band alone decides
@@ -175,3 +175,26 @@ def judge(metric: str, a: Sequence[float | None], b: Sequence[float | None],
             return Verdict("same", delta, width, f"{test}: not significant")
         return Verdict(word, delta, width, f"beyond ±{plain(width)}; {test}")
     return Verdict(word, delta, width, f"beyond the noise band of ±{plain(width)}")
+
+
+Lookup = Callable[[str], "float | None"]
+
+
+def judge_between(metric: str, a: Lookup, b: Lookup, a_values: Sequence[float | None] | None = None,
+                  b_values: Sequence[float | None] | None = None) -> Verdict:
+    """:func:`judge` for ``metric`` with what it needs read from the two runs themselves:
+    ``a``/``b`` give any metric path's value in run A (the reference) and run B. The probe
+    resolution is the coarser of the two runs' for a fault's metric, B's fault window says
+    whether a missing failover never happened, and A's neighbouring percentiles widen a
+    single-run latency band. ``a_values``/``b_values``: the metric over every run of a
+    repeat (default: A's and B's value)."""
+    fault = metric.split(".")[0] if metric.startswith("faults[") else None
+    resolution = None
+    if fault is not None:
+        ticks = [v for v in (a(f"{fault}.resolution_s"), b(f"{fault}.resolution_s")) if v is not None]
+        resolution = max(ticks, default=None)
+    around = neighbour_paths(metric)
+    return judge(metric, a_values if a_values is not None else [a(metric)],
+                 b_values if b_values is not None else [b(metric)], resolution,
+                 fault is not None and b(f"{fault}.t0") is not None,
+                 (a(around[0]), a(around[1])) if around else None)

@@ -234,7 +234,7 @@ def cmd_regression(args: Any) -> int:
     if args.distribution is not None and not args.distribution.is_file():
         raise ScenarioInputError(f"--distribution: {args.distribution}: no such file")
     if args.history is not None:
-        from reports.history.store import ENV, resolve_url
+        from reports.history.location import ENV, resolve_url
 
         resolve_url(args.history)  # refused here, in one line, if it cannot be a history
         os.environ[ENV] = args.history  # where each report files its run, in this process and its children

@@ -16,9 +16,10 @@ from reports.build import build_report
 from reports.errors import HistoryError
 from reports.history import schema
 from reports.history.judge import versus
+from reports.history.location import resolve_url
 from reports.history.migrations import MIGRATIONS
 from reports.history.record import Entry, flatten, kind_of
-from reports.history.store import History, resolve_url
+from reports.history.store import History
 from tests.reports import postgres, synth
 
 
