@@ -8,8 +8,9 @@ import sys
 from contracts.cli import run_main
 from edge.app import serve
 from edge.cli import check_origin_mapping, parse_args
-from edge.config.cache_policy_file import load_policies
 from edge.config.loader import load_distribution
+from edge.config.policy_files import load_custom_policies
+from edge.config.viewer_location import load_viewer_location
 from edge.errors import UsageError
 from edge.pop.pop import DEFAULT_POP
 from edge.security.features import EdgeSecurity
@@ -26,9 +27,11 @@ def _main(argv: list[str]) -> int:
 
         return export_main(argv[1:])
     options = parse_args(argv, DEFAULT_POP)
-    distribution = load_distribution(options.config, load_policies(options.cache_policies))
+    distribution = load_distribution(options.config, load_custom_policies(
+        cache=options.cache_policies, origin_request=options.origin_request_policies))
     check_origin_mapping(distribution, options.config, options.origins)
     security = EdgeSecurity(distribution, options.config, options.security)
+    locations = load_viewer_location(options.viewer_location)
     try:
         import uvloop  # optional: roughly 10-20 % more requests per second on the hit path
     except ImportError:
@@ -36,7 +39,7 @@ def _main(argv: list[str]) -> int:
     else:
         runner = uvloop.run
     try:
-        runner(serve(distribution, options, security))
+        runner(serve(distribution, options, security, locations))
     except OSError as exc:  # e.g. the listen address is taken
         raise UsageError(f"cannot listen: {exc.strerror or exc}") from None
     except KeyboardInterrupt:

@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import socket
+from collections.abc import Mapping
 
 from aiohttp import web
 
@@ -14,6 +15,7 @@ from contracts.token import new_token
 from edge.cli import Options
 from edge.config.model import Distribution
 from edge.core.cache import Cache
+from edge.core.viewer_context import location_for
 from edge.pop.accesslog import AccessLog
 from edge.pop.pop import Pop
 from edge.pop.pops import Pops, pop_names
@@ -44,23 +46,24 @@ def _address(sock: socket.socket) -> str:
 
 
 def build_pops(distribution: Distribution, options: Options, upstream: OriginClient,
-               log: AccessLog) -> Pops:
-    """The POPs (and regional tier) the options ask for."""
+               log: AccessLog, locations: Mapping[str, Mapping[str, str]] | None = None) -> Pops:
+    """The POPs (and regional tier) the options ask for; ``locations`` from --viewer-location."""
     tier = RegionalTier(Cache(options.cache_bytes)) if needs_tier(distribution, options.regional_tier) else None
     edges = [Pop(distribution, upstream, log, pop=name, collapse=options.collapse, tier=tier,
-                 cache=Cache(options.cache_bytes))
+                 cache=Cache(options.cache_bytes), location=location_for(name, locations or {}))
              for name in pop_names(options.pop, options.pops)]
     return Pops(edges, tier)
 
 
 async def serve(distribution: Distribution, options: Options,
-                security: EdgeSecurity | None = None) -> None:
+                security: EdgeSecurity | None = None,
+                locations: Mapping[str, Mapping[str, str]] | None = None) -> None:
     """Run until SIGTERM/SIGINT; then stop listening, finish, flush the log."""
     log = AccessLog(options.access_log)
     upstream = OriginClient(distribution.origins, options.origins,
                         finalize_headers=security.origin_headers if security else None)
     await upstream.start()
-    pops = build_pops(distribution, options, upstream, log)
+    pops = build_pops(distribution, options, upstream, log, locations)
     for edge in pops.edges:
         edge.security = security  # OAC signing and FLE (edge/security/features.py)
     loop = asyncio.get_running_loop()

@@ -28,6 +28,8 @@ class Options:
     pop: str
     ready_file: str | None
     cache_policies: tuple[str, ...] = ()
+    origin_request_policies: tuple[str, ...] = ()
+    viewer_location: str | None = None  # --viewer-location: CloudFront-Viewer-* geography per POP
     pops: int = 1
     collapse: bool = True
     regional_tier: bool = False
@@ -56,6 +58,12 @@ def build_parser(pop_default: str) -> argparse.ArgumentParser:
     p.add_argument("--ready-file", metavar="FILE", help="write the ready JSON here when listening")
     p.add_argument("--cache-policy", action="append", default=[], metavar="FILE",
                    help="a custom cache policy as get-cache-policy prints it (repeatable)")
+    p.add_argument("--origin-request-policy", action="append", default=[], metavar="FILE",
+                   help="a custom origin request policy as get-origin-request-policy prints it "
+                        "(repeatable; managed ones are known by ID and name)")
+    p.add_argument("--viewer-location", metavar="FILE",
+                   help="JSON of the CloudFront-Viewer-* geography per POP name or \"*\" "
+                        "(Country, City, ...; default: Seattle, US)")
     p.add_argument("--pops", type=int, default=1, metavar="N",
                    help="run N edge locations (1..32), each with its own cache and X-Amz-Cf-Pop; "
                         "viewer connections are spread across them")
@@ -118,6 +126,8 @@ def parse_args(argv: list[str], pop_default: str) -> Options:
         pop=ns.pop,
         ready_file=ns.ready_file,
         cache_policies=tuple(ns.cache_policy),
+        origin_request_policies=tuple(ns.origin_request_policy),
+        viewer_location=ns.viewer_location,
         pops=ns.pops,
         collapse=not ns.no_collapse,
         cache_bytes=parse_size(ns.cache_size),

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from edge.config.jsonpath import Node
 from edge.config.model import WRITE_METHODS, CacheBehavior, OriginGroup
+from edge.config.origin_request_policies import OriginRequestPolicy, managed_origin_request_policy
 from edge.config.path_pattern import compile_path_pattern
 from edge.config.policies import CachePolicy, legacy_policy, managed_policy
+from edge.config.policy_files import CustomPolicies
 
 METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"})
 # AllowedMethods may only be one of these three sets (API: Quantity 2, 3 or 7).
@@ -30,7 +32,7 @@ def _methods(node: Node, allowed_sets: tuple[frozenset[str], ...]) -> frozenset[
 
 def parse_behavior(node: Node, known: set[str], groups: dict[str, OriginGroup],
                    pattern: str | None,
-                   policies: dict[str, CachePolicy] | None = None) -> CacheBehavior:
+                   policies: CustomPolicies | None = None) -> CacheBehavior:
     node.obj()
     if pattern is None:
         pattern = node.get("PathPattern").str()
@@ -55,18 +57,37 @@ def parse_behavior(node: Node, known: set[str], groups: dict[str, OriginGroup],
     if vpp not in ("allow-all", "redirect-to-https", "https-only"):
         raise node.get("ViewerProtocolPolicy").error(
             f"{vpp!r} is not allowed (allowed: allow-all, redirect-to-https, https-only)")
+    custom = policies or CustomPolicies()
     return CacheBehavior(
         path_pattern=pattern,
         target_origin_id=target,
         allowed_methods=allowed,
         cached_methods=cached,
-        policy=_policy(node, policies or {}),
+        policy=_policy(node, custom.cache),
         viewer_protocol_policy=vpp,
         compress=node.get("Compress", False).bool(),
         field_level_encryption_id=node.get("FieldLevelEncryptionId", "").str(),
-        origin_request_policy_id=node.get("OriginRequestPolicyId", "").str(),
+        origin_request_policy=_origin_request_policy(node, custom.origin_request),
         matcher=None if pattern == "*" else compile_path_pattern(pattern),
     )
+
+
+def _origin_request_policy(node: Node, custom: dict[str, OriginRequestPolicy]
+                           ) -> OriginRequestPolicy | None:
+    ref = node.get("OriginRequestPolicyId", "").str()
+    if not ref:
+        return None
+    policy = managed_origin_request_policy(ref) or custom.get(ref)
+    if policy is None:
+        raise node.get("OriginRequestPolicyId").error(
+            f"NoSuchOriginRequestPolicy: {ref!r} is neither a managed origin request policy "
+            "(AllViewer, AllViewerExceptHostHeader, AllViewerAndCloudFrontHeaders-2022-06, "
+            "CORS-CustomOrigin, CORS-S3Origin, HostHeaderOnly, UserAgentRefererHeaders, ...) nor "
+            "given with --origin-request-policy FILE")
+    if node.has("ForwardedValues"):
+        raise node.get("OriginRequestPolicyId").error(
+            "an origin request policy needs a CachePolicyId, not legacy ForwardedValues")
+    return policy
 
 
 def _policy(node: Node, custom: dict[str, CachePolicy]) -> CachePolicy:

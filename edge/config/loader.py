@@ -23,7 +23,7 @@ from edge.config.model import (
     OriginGroup,
     OriginTimeouts,
 )
-from edge.config.policies import CachePolicy
+from edge.config.policy_files import CustomPolicies
 from edge.errors import ConfigError
 
 ERROR_PAGE_CODES = frozenset({400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504})
@@ -31,10 +31,10 @@ READ_TIMEOUT_MAX = 120
 
 
 def load_distribution(path: str | Path,
-                      policies: dict[str, CachePolicy] | None = None) -> Distribution:
+                      policies: CustomPolicies | None = None) -> Distribution:
     """Read and validate the config file at ``path``; raises ConfigError with one line.
 
-    ``policies`` are custom cache policies (by Id and Name) behaviours may refer to.
+    ``policies`` are the custom policies (by Id and Name) behaviours may refer to.
     """
     source = str(path)
     raw = load_json(path, source, ConfigError)
@@ -42,7 +42,7 @@ def load_distribution(path: str | Path,
 
 
 def parse_distribution(raw: Any, source: str = "<config>",
-                       policies: dict[str, CachePolicy] | None = None) -> Distribution:
+                       policies: CustomPolicies | None = None) -> Distribution:
     """Validate an already-decoded DistributionConfig (enveloped or bare)."""
     etag = ""
     if isinstance(raw, dict) and "DistributionConfig" in raw:

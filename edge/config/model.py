@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from edge.config.origin_request_policies import OriginRequestPolicy
 from edge.config.policies import CachePolicy
 
 FAILOVER_STATUS_CODES = frozenset({400, 403, 404, 416, 429, 500, 502, 503, 504})
@@ -87,7 +88,7 @@ class CacheBehavior:
     viewer_protocol_policy: str = "allow-all"
     compress: bool = False
     field_level_encryption_id: str = ""
-    origin_request_policy_id: str = ""
+    origin_request_policy: OriginRequestPolicy | None = None
     matcher: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
     def matches(self, path: str) -> bool:

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from edge.config.model import CacheBehavior, Target
 from edge.core.failover import AttemptResult
+from edge.core.viewer_context import ViewerContext
 
 
 @dataclass(frozen=True)
@@ -50,5 +51,5 @@ class Fetcher(Protocol):
 
     async def fetch(self, target: Target, behavior: CacheBehavior, method: str, path_qs: str,
                     viewer_headers: Iterable[tuple[str, str]], body: bytes | None,
-                    request_id: str, client_ip: str,
+                    request_id: str, viewer: ViewerContext,
                     extra_headers: dict[str, str] | None = None) -> FetchResult: ...

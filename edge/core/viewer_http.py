@@ -70,6 +70,7 @@ class ViewerRequest:
     chunked: bool = False
     body: bytes = b""
     peer: tuple[str, int] = ("127.0.0.1", 0)
+    tls: tuple[str, str] | None = None  # (protocol, cipher) of a TLS viewer's connection
 
     @property
     def host(self) -> str:

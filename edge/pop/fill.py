@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 
 from edge.config.model import CacheBehavior, Distribution
@@ -45,6 +46,7 @@ from edge.core.matching import match_behavior
 from edge.core.outcome import Outcome, from_entry, generated
 from edge.core.staleness import collapsible, revalidation_headers, stale_on_error
 from edge.core.ttl import storage_ttl
+from edge.core.viewer_context import DEFAULT_LOCATION, ViewerContext
 from edge.core.viewer_http import ViewerRequest
 from edge.pop.stats import Stats
 from edge.pop.tier import RegionalTier
@@ -54,8 +56,10 @@ class Filler:
     """The miss path of one POP: origin fetches, revalidation, stale serving, collapsing."""
 
     def __init__(self, distribution: Distribution, upstream: Fetcher, stats: Stats,
-                 collapse: bool = True, tier: RegionalTier | None = None) -> None:
+                 collapse: bool = True, tier: RegionalTier | None = None,
+                 location: Mapping[str, str] | None = None) -> None:
         self.distribution = distribution
+        self.location = location if location is not None else DEFAULT_LOCATION
         self.upstream = upstream
         self.stats = stats
         self.collapse = collapse
@@ -176,12 +180,20 @@ class Filler:
         fetch = await self.upstream.fetch(target, behavior, method,
                                           f"{path}?{query}" if query else path,
                                           request.raw_headers, body or None, request_id,
-                                          request.peer[0], extra_headers=extra)
+                                          self.viewer(request), extra_headers=extra)
         for attempt in fetch.attempts:
             self.stats.origin_attempts[f"{attempt.origin_id}:{attempt.log_word}"] += 1
         if fetch.failover_reason:
             self.stats.failovers += 1
         return fetch
+
+    def viewer(self, request: ViewerRequest) -> ViewerContext:
+        """What the CloudFront-* headers of this request are made from."""
+        tls = request.tls
+        return ViewerContext(ip=request.peer[0], port=request.peer[1], https=tls is not None,
+                             http_version=request.version.removeprefix("HTTP/"),
+                             tls_protocol=tls[0] if tls else None, tls_cipher=tls[1] if tls else None,
+                             location=self.location)
 
     async def _custom_page(self, request: ViewerRequest, error: Outcome, page_path: str,
                            response_code: int | None, cache: Cache, request_id: str) -> Outcome:

@@ -27,10 +27,11 @@ import asyncio
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from edge.config.model import CacheBehavior, Distribution
+from edge.config.policies import CachePolicy
 from edge.core.cache import Cache, CacheEntry
 from edge.core.cachekey import CacheKey, cache_key
 from edge.core.conditional import not_modified, viewer_has_it
@@ -41,6 +42,7 @@ from edge.core.outcome import Outcome, from_entry, generated
 from edge.core.ranges import ranged
 from edge.core.responses import new_request_id, via_value
 from edge.core.staleness import serve_while_revalidating
+from edge.core.viewer_context import CLOUDFRONT_HEADERS, DEFAULT_LOCATION, cloudfront_headers
 from edge.core.viewer_http import ViewerRequest, head_block
 from edge.pop.accesslog import AccessLog, AccessRecord
 from edge.pop.fill import Filler
@@ -70,14 +72,19 @@ class Pop:
 
     def __init__(self, distribution: Distribution, upstream: Fetcher, log: AccessLog,
                  pop: str = DEFAULT_POP, cache: Cache | None = None,
-                 collapse: bool = True, tier: RegionalTier | None = None) -> None:
+                 collapse: bool = True, tier: RegionalTier | None = None,
+                 location: Mapping[str, str] | None = None) -> None:
         self.distribution = distribution
         self.upstream = upstream
         self.log = log
         self.pop = pop
         self.cache = cache if cache is not None else Cache()
         self.stats = Stats()
-        self.filler = Filler(distribution, upstream, self.stats, collapse, tier)
+        self.location = location if location is not None else DEFAULT_LOCATION
+        self.filler = Filler(distribution, upstream, self.stats, collapse, tier, self.location)
+        # The CloudFront-* headers each cache policy keys on (by id: policies are few and live
+        # as long as the distribution): their values are the edge's, never the viewer's.
+        self._edge_keyed: dict[int, tuple[str, ...]] = {}
         via = via_value()
         # Everything after the stored headers that only varies by result word, rendered once.
         self._tail = {word: (f"X-Cache: {word} from cloudfront\r\nVia: {via}\r\n"
@@ -104,10 +111,22 @@ class Pop:
         behavior = match_behavior(self._behaviors, self._default, path)
         method = request.method
         key = None
-        if method in behavior.cached_methods and not behavior.policy.caching_disabled:
-            key = cache_key(behavior.policy, method, request.headers.get("Host", ""), path, query,
-                            request.headers)
+        policy = behavior.policy
+        if method in behavior.cached_methods and not policy.caching_disabled:
+            headers: Mapping[str, str] = request.headers
+            if policy.headers and self._keyed_on_edge_headers(policy):
+                headers = _Overlay(cloudfront_headers(
+                    self._edge_keyed[id(policy)], self.filler.viewer(request),
+                    request.headers.get("User-Agent", "")), request.headers)
+            key = cache_key(policy, method, request.headers.get("Host", ""), path, query, headers)
         return Route(behavior, key)
+
+    def _keyed_on_edge_headers(self, policy: CachePolicy) -> bool:
+        names = self._edge_keyed.get(id(policy))
+        if names is None:
+            names = self._edge_keyed[id(policy)] = tuple(
+                h for h in policy.headers if h in CLOUDFRONT_HEADERS)
+        return bool(names)
 
     # -- the hot path: stage 5 first, for requests without a body --------------------------
     def try_hit(self, request: ViewerRequest, started: float) -> bytes | Route:
@@ -267,6 +286,26 @@ class Pop:
             fetch.attempts_text if fetch else None,                   # origin_attempts
             fetch.failover_reason if fetch else None,                 # failover_reason
         ))
+
+
+class _Overlay(Mapping[str, str]):
+    """The viewer's headers as the cache key reads them, with the edge's CloudFront-* values."""
+
+    def __init__(self, edge: dict[str, str], viewer: Mapping[str, str]) -> None:
+        self._edge = edge
+        self._viewer = viewer
+
+    def __getitem__(self, name: str) -> str:
+        low = name.lower()
+        if low in CLOUDFRONT_HEADERS:
+            return self._edge[low]
+        return self._viewer[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._viewer)
+
+    def __len__(self) -> int:
+        return len(self._viewer)
 
 
 def _connection(request: ViewerRequest) -> bytes:

@@ -34,6 +34,7 @@ from edge.core.failover import (
 )
 from edge.core.fetcher import FetchResult, OriginResponse
 from edge.core.forwarding import origin_request_headers, viewer_response_headers
+from edge.core.viewer_context import ViewerContext
 
 HeaderHook = Callable[[str, str, str, dict[str, str], "bytes | None"], dict[str, str]]
 
@@ -76,7 +77,7 @@ class OriginClient:
 
     async def fetch(self, target: Target, behavior: CacheBehavior, method: str, path_qs: str,
                     viewer_headers: Iterable[tuple[str, str]], body: bytes | None,
-                    request_id: str, client_ip: str,
+                    request_id: str, viewer_context: ViewerContext,
                     extra_headers: dict[str, str] | None = None) -> FetchResult:
         """Send a viewer request through ``target`` (one origin or a group).
 
@@ -87,8 +88,7 @@ class OriginClient:
         result = FetchResult()
         last_index = len(target.origins) - 1
         for index, origin in enumerate(target.origins):
-            headers = origin_request_headers(viewer, behavior, origin, request_id, client_ip,
-                                             behavior.origin_request_policy_id)
+            headers = origin_request_headers(viewer, behavior, origin, request_id, viewer_context)
             if extra_headers:
                 headers.update(extra_headers)
             path = origin.origin_path + path_qs

@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from contracts.defaults import ERROR_GRACE_S
-from edge.config.cache_policy_file import load_policies
 from edge.config.loader import load_distribution
+from edge.config.policy_files import load_custom_policies, policy_files_in
 from edge.errors import EdgeError
 from reports.metrics.thresholds import parse_expect
 from scenarios.errors import ScenarioInputError
@@ -85,23 +85,23 @@ def resolve_distribution(value: Any, base: Path | None) -> Path:
 
 
 def _origin_ids(dist_path: Path, check: Checker, where: tuple[Any, ...] = ("distribution",),
-                policies: tuple[str, ...] = ()) -> tuple[str, ...]:
+                policies: dict[str, list[str]] | None = None) -> tuple[str, ...]:
     """The origin Ids of the distribution, after the edge's own loader accepted the file (so a
     config the edge would refuse at start is refused here, with the edge's words)."""
     if not dist_path.is_file():
         raise check.fail(where, f"cannot read {dist_path}: no such file")
     try:
-        distribution = load_distribution(dist_path, load_policies(policies))
+        distribution = load_distribution(dist_path, load_custom_policies(**(policies or {})))
     except EdgeError as exc:
         raise check.fail(where, f"the edge refuses it: {exc}") from None
     return tuple(distribution.origins)
 
 
-def _cache_policy_files(edge_args: tuple[str, ...]) -> tuple[str, ...]:
-    """``--cache-policy FILE`` values of the scenario's ``stack.edge`` (without placeholders,
-    which only exist once the run has started)."""
-    files = [edge_args[i + 1] for i, arg in enumerate(edge_args[:-1]) if arg == "--cache-policy"]
-    return tuple(str(REPO_ROOT / f) if not Path(f).is_absolute() else f for f in files if "{" not in f)
+def _policy_files(edge_args: tuple[str, ...]) -> dict[str, list[str]]:
+    """The policy files of the scenario's ``stack.edge`` (``--cache-policy FILE``, ...) by kind,
+    without placeholders, which only exist once the run has started."""
+    return {kind: [str(REPO_ROOT / f) if not Path(f).is_absolute() else f for f in files if "{" not in f]
+            for kind, files in policy_files_in(edge_args).items()}
 
 
 def _expect(raw: Any, check: Checker, where: tuple[Any, ...] = ("expect",),
@@ -191,7 +191,7 @@ def parse_scenario(text: str, name: str, base: Path | None = None) -> Scenario:
     dist = resolve_distribution(top["distribution"], base)
     raw_stack = top.get("stack")
     raw_edge = raw_stack.get("edge") if isinstance(raw_stack, dict) else None
-    policies = _cache_policy_files(tuple(str(a) for a in raw_edge)) if isinstance(raw_edge, list) else ()
+    policies = _policy_files(tuple(str(a) for a in raw_edge)) if isinstance(raw_edge, list) else None
     origins = part(lambda: _origin_ids(dist, check, policies=policies))
     stack_args = part(lambda: parse_stack_args(raw_stack, origins, check)) if origins else None
     load = part(lambda: parse_load(top.get("load"), check))

@@ -10,6 +10,7 @@ import pytest
 
 from edge.config.cache_policy_file import load_cache_policy, load_policies
 from edge.config.loader import parse_distribution
+from edge.config.policy_files import CustomPolicies
 from edge.core.cachekey import cache_key
 from edge.errors import ConfigError
 from tests.edge import configs
@@ -43,7 +44,7 @@ def test_custom_policy_keys_on_its_header_and_query_strings(tmp_path: Path) -> N
     doc = configs.distribution(envelope=False)
     doc["DefaultCacheBehavior"]["CachePolicyId"] = "11111111-2222-3333-4444-555555555555"
     doc["CacheBehaviors"]["Items"][0]["CachePolicyId"] = "api-keyed"   # by Name too
-    dist = parse_distribution(doc, "d.json", policies)
+    dist = parse_distribution(doc, "d.json", CustomPolicies(cache=policies))
     policy = dist.default_behavior.policy
     assert (policy.min_ttl, policy.default_ttl, policy.max_ttl) == (0, 60, 300)
     key_a = cache_key(policy, "GET", "h", "/p", "a=1&utm=x", {"x-tenant": "t1"})

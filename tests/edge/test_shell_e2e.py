@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,33 +15,6 @@ from scenarios.stack.procs import start
 from tests.edge import configs
 from tests.edge.conftest import EdgeFactory, RunningEdge, RunningOrigin, start_origin
 from tests.stack_helpers import edge_argv
-
-
-class _EchoHandler(BaseHTTPRequestHandler):
-    """Answers with the request line and headers it received, as JSON."""
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        body = json.dumps({"path": self.path, "headers": dict(self.headers.items())}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("X-Origin-Id", "echo")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def echo_origin() -> Iterator[str]:
-    # The real origin does not report request headers, so this test origin does.
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def test_origin_request_headers(make_edge: EdgeFactory, echo_origin: str) -> None:

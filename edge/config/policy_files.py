@@ -1,0 +1,44 @@
+"""The custom policies a distribution may name, loaded from the edge's policy flags.
+
+``--cache-policy`` and ``--origin-request-policy`` each take a
+file as ``aws cloudfront get-*-policy --id ID`` prints it; a behaviour refers to it by Id or
+Name. Managed policies need no file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from edge.config.cache_policy_file import load_policies
+from edge.config.origin_request_policies import OriginRequestPolicy, load_origin_request_policies
+from edge.config.policies import CachePolicy
+
+# The edge's flag for each kind of policy file (the scenario loader reads a scenario's
+# ``stack.edge`` arguments with the same names).
+FLAGS = {"cache": "--cache-policy", "origin_request": "--origin-request-policy"}
+
+
+@dataclass(frozen=True)
+class CustomPolicies:
+    """Custom policies by Id and by Name."""
+
+    cache: dict[str, CachePolicy] = field(default_factory=dict)
+    origin_request: dict[str, OriginRequestPolicy] = field(default_factory=dict)
+
+
+def load_custom_policies(cache: Sequence[str] = (), origin_request: Sequence[str] = ()
+                         ) -> CustomPolicies:
+    """Read every file; ConfigError (one line, naming the file and field) on the first bad one."""
+    return CustomPolicies(cache=load_policies(list(cache)),
+                          origin_request=load_origin_request_policies(list(origin_request)))
+
+
+def policy_files_in(argv: Sequence[str]) -> dict[str, list[str]]:
+    """The policy files named in an edge command line, by kind (see :data:`FLAGS`)."""
+    out: dict[str, list[str]] = {kind: [] for kind in FLAGS}
+    for i, arg in enumerate(argv[:-1]):
+        for kind, flag in FLAGS.items():
+            if arg == flag:
+                out[kind].append(argv[i + 1])
+    return out
