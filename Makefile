@@ -76,8 +76,9 @@ bench: $(STAMP)  ## edge vs nginx proxy_cache and the bare origin (wrk), then th
 $(SCENARIOS): $(STAMP)
 	$(PY) -m scenarios run $@
 
-keys: $(STAMP)  ## fresh FLE key pair + OAC credentials in keys/ (git-ignored; scenarios make their own)
+keys: $(STAMP)  ## fresh FLE key pair, OAC credentials and a TLS CA + certificates in keys/ (git-ignored; scenarios make their own)
 	$(PY) -m origins keys --out keys
+	$(PY) -m edge tls-dir keys/tls $(foreach d,$(wildcard distributions/*.json),--config $(d))
 
 clean:  ## remove .venv and results/
 	rm -rf $(VENV) results

@@ -26,10 +26,15 @@ def _main(argv: list[str]) -> int:
         from edge.export import main as export_main
 
         return export_main(argv[1:])
+    if argv[:1] == ["tls-dir"]:  # a CA and certificates for manual HTTPS runs (edge/tls_cmd.py)
+        from edge.tls_cmd import main as tls_main
+
+        return tls_main(argv[1:])
     options = parse_args(argv, DEFAULT_POP)
     distribution = load_distribution(options.config, load_custom_policies(
         cache=options.cache_policies, origin_request=options.origin_request_policies))
-    check_origin_mapping(distribution, options.config, options.origins)
+    check_origin_mapping(distribution, options.config, options.origins, options.origins_tls,
+                         https_viewers=options.listen_tls is not None)
     security = EdgeSecurity(distribution, options.config, options.security)
     locations = load_viewer_location(options.viewer_location)
     try:

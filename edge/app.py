@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from contracts.ready import write_ready
+from contracts.tls import server_context
 from contracts.token import new_token
 from edge.cli import Options
 from edge.config.model import Distribution
@@ -61,7 +62,8 @@ async def serve(distribution: Distribution, options: Options,
     """Run until SIGTERM/SIGINT; then stop listening, finish, flush the log."""
     log = AccessLog(options.access_log)
     upstream = OriginClient(distribution.origins, options.origins,
-                        finalize_headers=security.origin_headers if security else None)
+                            finalize_headers=security.origin_headers if security else None,
+                            tls_addresses=options.origins_tls, tls_dir=options.tls_dir)
     await upstream.start()
     pops = build_pops(distribution, options, upstream, log, locations)
     for edge in pops.edges:
@@ -72,12 +74,21 @@ async def serve(distribution: Distribution, options: Options,
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     viewer: asyncio.Server | None = None
+    viewer_tls: asyncio.Server | None = None
     sweeper: asyncio.Task[None] | None = None
     admin: web.AppRunner | None = None
     try:
         sock = _socket(options.listen)
         viewer = await loop.create_server(lambda: ViewerProtocol(pops.next(), connections),
                                           sock=sock, backlog=1024)
+        tls_sock = None
+        if options.listen_tls is not None and options.tls_dir is not None:
+            tls_sock = _socket(options.listen_tls)
+            viewer_tls = await loop.create_server(
+                lambda: ViewerProtocol(pops.next(), connections, tls=True), sock=tls_sock,
+                backlog=1024, ssl=server_context(options.tls_dir), ssl_handshake_timeout=10)
+            for edge in pops.edges:  # redirect-to-https sends viewers to this port
+                edge.https_port = tls_sock.getsockname()[1]
         admin_address = None
         token = options.token or new_token()  # always a token: given, or random for this process
         if options.admin is not None:
@@ -89,14 +100,16 @@ async def serve(distribution: Distribution, options: Options,
             admin_address = _address(admin_sock)
         log.start()
         sweeper = loop.create_task(sweep_forever(connections))
-        ready = {"pid": os.getpid(), "listen": _address(sock), "admin": admin_address}
+        ready = {"pid": os.getpid(), "listen": _address(sock), "admin": admin_address,
+                 "listen_tls": _address(tls_sock) if tls_sock is not None else None}
         if admin_address is not None:
             ready["token"] = token  # in the file (mode 600) only, never on stdout
         write_ready(options.ready_file, ready)
         await stop.wait()
     finally:
-        if viewer is not None:
-            viewer.close()
+        for server in (viewer, viewer_tls):
+            if server is not None:
+                server.close()
         if sweeper is not None:
             sweeper.cancel()
         await _drain(connections)

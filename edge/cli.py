@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from contracts.address import is_loopback, parse_address
 from contracts.cli import OneLineParser
+from contracts.tls import check_tls_dir
 from contracts.token import REFUSED_FLAG, read_token
 from edge.config.model import Distribution
 from edge.errors import UsageError
@@ -30,6 +31,9 @@ class Options:
     cache_policies: tuple[str, ...] = ()
     origin_request_policies: tuple[str, ...] = ()
     viewer_location: str | None = None  # --viewer-location: CloudFront-Viewer-* geography per POP
+    listen_tls: tuple[str, int] | None = None  # --listen-tls: HTTPS viewers
+    tls_dir: str | None = None  # --tls-dir: server.pem/key.pem served, ca.pem trusted (contracts/tls.py)
+    origins_tls: dict[str, tuple[str, int]] = field(default_factory=dict)  # --origin-tls
     pops: int = 1
     collapse: bool = True
     regional_tier: bool = False
@@ -47,6 +51,14 @@ def build_parser(pop_default: str) -> argparse.ArgumentParser:
     p.add_argument("--listen", required=True, metavar="HOST:PORT", help="viewer address")
     p.add_argument("--origin", action="append", default=[], metavar="ORIGIN_ID=HOST:PORT",
                    help="where the origin with this Id really is (one per origin)")
+    p.add_argument("--origin-tls", action="append", default=[], metavar="ORIGIN_ID=HOST:PORT",
+                   help="where the origin with this Id serves TLS (needed when its "
+                        "OriginProtocolPolicy is https-only, or match-viewer with --listen-tls)")
+    p.add_argument("--listen-tls", metavar="HOST:PORT",
+                   help="HTTPS viewer address, serving the certificate of --tls-dir")
+    p.add_argument("--tls-dir", metavar="DIR",
+                   help="certificates as contracts/tls.py writes them (make keys: keys/tls): "
+                        "server.pem + key.pem served on --listen-tls, ca.pem trusted for origins")
     p.add_argument("--access-log", metavar="FILE", help="CloudFront standard-format access log")
     p.add_argument("--admin", metavar="HOST:PORT",
                    help="admin API address (GET /stats, POST /invalidations)")
@@ -100,12 +112,15 @@ def parse_size(text: str) -> int:
 def parse_args(argv: list[str], pop_default: str) -> Options:
     """Parse argv into :class:`Options`; raises UsageError with one line."""
     ns = build_parser(pop_default).parse_args(argv)
-    origins: dict[str, tuple[str, int]] = {}
-    for item in ns.origin:
-        origin_id, sep, address = item.partition("=")
-        if not sep or not origin_id:
-            raise UsageError(f"--origin {item!r}: expected ORIGIN_ID=HOST:PORT")
-        origins[origin_id] = parse_address(address, f"--origin {origin_id}")
+    origins = _mapping(ns.origin, "--origin")
+    origins_tls = _mapping(ns.origin_tls, "--origin-tls")
+    if (ns.listen_tls or origins_tls) and not ns.tls_dir:
+        raise UsageError("--tls-dir DIR is required with --listen-tls or --origin-tls "
+                         "(make keys writes keys/tls; scenario runs make their own)")
+    if ns.tls_dir:
+        problem = check_tls_dir(ns.tls_dir, "--tls-dir")
+        if problem:
+            raise UsageError(problem)
     if ns.token is not None:
         raise UsageError(REFUSED_FLAG)
     token = read_token(ns.token_file)
@@ -128,6 +143,9 @@ def parse_args(argv: list[str], pop_default: str) -> Options:
         cache_policies=tuple(ns.cache_policy),
         origin_request_policies=tuple(ns.origin_request_policy),
         viewer_location=ns.viewer_location,
+        listen_tls=parse_address(ns.listen_tls, "--listen-tls") if ns.listen_tls else None,
+        tls_dir=ns.tls_dir,
+        origins_tls=origins_tls,
         pops=ns.pops,
         collapse=not ns.no_collapse,
         cache_bytes=parse_size(ns.cache_size),
@@ -136,19 +154,40 @@ def parse_args(argv: list[str], pop_default: str) -> Options:
     )
 
 
+def _mapping(items: list[str], flag: str) -> dict[str, tuple[str, int]]:
+    out: dict[str, tuple[str, int]] = {}
+    for item in items:
+        origin_id, sep, address = item.partition("=")
+        if not sep or not origin_id:
+            raise UsageError(f"{flag} {item!r}: expected ORIGIN_ID=HOST:PORT")
+        out[origin_id] = parse_address(address, f"{flag} {origin_id}")
+    return out
+
+
 def check_origin_mapping(distribution: Distribution, config: str,
-                         mapping: dict[str, tuple[str, int]]) -> None:
-    """Every origin needs a local address, and every mapping must name a real origin.
+                         mapping: dict[str, tuple[str, int]],
+                         tls_mapping: dict[str, tuple[str, int]] | None = None,
+                         https_viewers: bool = False) -> None:
+    """Every origin needs a local address for each protocol it can be reached with, and
+    every mapping must name a real origin.
 
     The emulator never sends traffic to the DomainNames in the config.
     """
     known = ", ".join(distribution.origins)
-    for origin_id in mapping:
-        if origin_id not in distribution.origins:
-            raise UsageError(f"--origin {origin_id}: {config} has no origin with that Id "
-                             f"(known: {known})")
-    for origin_id in distribution.origins:
-        if origin_id not in mapping:
+    tls_mapping = tls_mapping or {}
+    for flag, given in (("--origin", mapping), ("--origin-tls", tls_mapping)):
+        for origin_id in given:
+            if origin_id not in distribution.origins:
+                raise UsageError(f"{flag} {origin_id}: {config} has no origin with that Id "
+                                 f"(known: {known})")
+    for origin_id, origin in distribution.origins.items():
+        plain = not origin.uses_https(viewer_https=False)
+        tls = origin.uses_https(viewer_https=https_viewers)
+        if plain and origin_id not in mapping:
             raise UsageError(f"{config}: origin {origin_id!r} has no --origin mapping (give "
                              f"--origin {origin_id}=HOST:PORT; real domain names are never "
                              "contacted)")
+        if tls and origin_id not in tls_mapping:
+            raise UsageError(f"{config}: origin {origin_id!r} is reached over HTTPS "
+                             f"(OriginProtocolPolicy {origin.protocol_policy}) and has no "
+                             f"--origin-tls mapping (give --origin-tls {origin_id}=HOST:PORT)")

@@ -9,6 +9,7 @@ from typing import Sequence
 
 from contracts.address import is_loopback, parse_address
 from contracts.cli import OneLineParser
+from contracts.tls import check_tls_dir
 from contracts.token import REFUSED_FLAG, read_token
 from origins.errors import UsageError
 from origins.security.cli import SecurityConfig
@@ -29,6 +30,8 @@ class OriginConfig:
     ready_file: str | None = None
     max_age: int = 3600
     security: SecurityConfig = SecurityConfig()
+    listen_tls: tuple[str, int] | None = None  # --listen-tls: the same content over TLS
+    tls_dir: str | None = None  # certificates (contracts/tls.py), the tls fault's too
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,10 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m origins",
         description="A fake origin: serves deterministic content on --listen and takes "
         "chaos faults (status, latency, hang, refuse, reset, truncate, bandwidth, "
-        "slow-headers, flap) on the --control API.",
+        "slow-headers, flap, tls) on the --control API.",
     )
     parser.add_argument("--id", required=True, metavar="NAME", help="origin name, sent as X-Origin-Id")
     parser.add_argument("--listen", required=True, metavar="HOST:PORT", help="data address HOST:PORT (port 0: any)")
+    parser.add_argument("--listen-tls", metavar="HOST:PORT",
+                        help="also serve the data API over TLS here (needs --tls-dir; the tls fault acts on it)")
+    parser.add_argument("--tls-dir", metavar="DIR",
+                        help="certificates as contracts/tls.py writes them (server.pem, key.pem, and the "
+                             "expired / wrong-name / self-signed ones the tls fault serves)")
     parser.add_argument("--control", required=True, metavar="HOST:PORT", help="control API address HOST:PORT")
     parser.add_argument("--token", help=argparse.SUPPRESS)  # refused: see contracts/token.py
     parser.add_argument("--token-file", metavar="FILE",
@@ -68,6 +76,14 @@ def parse_args(argv: Sequence[str], environ: dict[str, str] | None = None) -> Or
         raise UsageError(f"--control: {control[0]} is not a loopback address; a control API reachable "
                          "from other hosts needs a token of yours (HARNESS_TOKEN or --token-file FILE; "
                          "or keep --control on 127.0.0.1)")
+    listen_tls = parse_address(args.listen_tls, "--listen-tls") if args.listen_tls else None
+    if listen_tls is not None:
+        if not args.tls_dir:
+            raise UsageError("--listen-tls needs --tls-dir DIR (make keys writes keys/tls; "
+                             "scenario runs make their own)")
+        problem = check_tls_dir(args.tls_dir, "--tls-dir")
+        if problem:
+            raise UsageError(problem)
     return OriginConfig(
         origin_id=args.id,
         listen=parse_address(args.listen, "--listen"),
@@ -76,4 +92,6 @@ def parse_args(argv: Sequence[str], environ: dict[str, str] | None = None) -> Or
         ready_file=args.ready_file,
         max_age=int(args.max_age),
         security=security_from_args(args),
+        listen_tls=listen_tls,
+        tls_dir=args.tls_dir,
     )

@@ -26,7 +26,7 @@ from origins.store import FaultStore
 def serve(config: OriginConfig) -> int:
     """Serve until SIGTERM or SIGINT; returns the exit code (0 on a clean stop)."""
     token = config.token or new_token()  # always a token: given, or random for this process
-    store = FaultStore()
+    store = FaultStore(tls=config.listen_tls is not None)
     stats = Stats()
     chaos = ChaosMiddleware(
         create_data_app(config.origin_id, config.max_age, config.security.decryptor),
@@ -36,15 +36,26 @@ def serve(config: OriginConfig) -> int:
     # refuses strangers with 403 (origins/security/access.py).
     data_app = access = AccessMiddleware(chaos, config.origin_id, config.security.access, stats=stats)
     data = DataListener(*config.listen, data_app)
+    secure = (DataListener(*config.listen_tls, data_app, tls_dir=config.tls_dir)
+              if config.listen_tls is not None else None)
+    listeners = [data] + ([secure] if secure is not None else [])
     try:
-        data.open()
+        for listener in listeners:
+            listener.open()
         control_app = create_control_app(config.origin_id, store, stats, token)
         register_access_routes(control_app, config.origin_id, access)
         control = control_server(*config.control, control_app)
     except OSError as exc:
-        data.close()
+        for listener in listeners:
+            listener.close()
         raise UsageError(f"cannot listen: {exc.strerror or exc}") from None
-    store.on_change(lambda: data.set_refused(store.refused()))
+    def sync_listeners() -> None:
+        for listener in listeners:
+            listener.set_refused(store.refused())
+        if secure is not None:
+            secure.set_certificate(store.tls_certificate())
+
+    store.on_change(sync_listeners)
 
     stopping = Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -55,6 +66,7 @@ def serve(config: OriginConfig) -> int:
         "id": config.origin_id,
         "pid": os.getpid(),
         "listen": format_address(data.host, data.port),
+        "listen_tls": format_address(secure.host, secure.port) if secure is not None else None,
         "control": format_address(*control.address[:2]),
     }
     try:
@@ -66,7 +78,8 @@ def serve(config: OriginConfig) -> int:
     # Stop accepting, release hanging requests, close idle connections; the rest of the
     # in-flight handlers get a short grace, well inside the 2 s the contract allows.
     control.close()
-    data.close()
+    for listener in listeners:
+        listener.close()
     store.release_all()
     gevent.sleep(0.05)
     control.stop(timeout=0.5)

@@ -1,5 +1,6 @@
-"""Listeners of one origin process: the data listener (closable for ``refuse``) and the
-control listener, each a gevent ``pywsgi.WSGIServer``.
+"""Listeners of one origin process: the data listener (closable for ``refuse``), optionally
+a TLS data listener (its certificate switchable for the ``tls`` fault) and the control
+listener, each a gevent ``pywsgi.WSGIServer``.
 
 ``TCP_NODELAY`` is set on the listening sockets (accepted sockets inherit it): pywsgi
 writes headers and body separately, and without it every keep-alive request waits
@@ -9,12 +10,15 @@ writes headers and body separately, and without it every keep-alive request wait
 from __future__ import annotations
 
 import socket
+import ssl
 import weakref
 from typing import Any
 
 from gevent import socket as gsocket
+from gevent import ssl as gssl
 from gevent.pywsgi import WSGIHandler, WSGIServer
 
+from contracts.tls import BROKEN, SERVER, server_context
 from origins.connection import CONNECTION_KEY, ConnectionTaken, RawConnection
 
 BACKLOG = 1024
@@ -85,21 +89,61 @@ class OriginHandler(WSGIHandler):
                 pass
 
 
-class DataListener:
-    """The data port: serves ``app``; can stop listening (refuse) and re-open the same port."""
+class _TLSServer(WSGIServer):
+    """A WSGI server whose handshakes use the listener's current certificate; a handshake the
+    client abandons (it did not trust the certificate) ends quietly."""
 
-    def __init__(self, host: str, port: int, app: Any) -> None:
+    def wrap_socket_and_handle(self, client_socket: Any, address: Any) -> Any:
+        listener: DataListener = self.data_listener
+        try:
+            tls_socket = listener.tls_context().wrap_socket(client_socket, server_side=True)
+        except (ssl.SSLError, OSError):
+            client_socket.close()
+            return None
+        try:
+            return self.handle(tls_socket, address)
+        finally:
+            tls_socket.close()
+
+
+class DataListener:
+    """The data port: serves ``app``; can stop listening (refuse) and re-open the same port.
+
+    With ``tls_dir`` it serves TLS with the certificates of that folder (``contracts/tls.py``):
+    ``server.pem`` normally, a broken one while a ``tls`` fault asks for it."""
+
+    def __init__(self, host: str, port: int, app: Any, tls_dir: str | None = None) -> None:
         self.host = host
         self.port = port
         self.app = app
         self.refusing = False
         self.connections: weakref.WeakSet[OriginHandler] = weakref.WeakSet()
         self._server: WSGIServer | None = None
+        self._contexts = ({name: server_context(tls_dir, file, factory=gssl.SSLContext)
+                           for name, file in (("server", SERVER), *BROKEN.items())}
+                          if tls_dir is not None else {})
+        self.certificate = "server"
+
+    def tls_context(self) -> Any:
+        return self._contexts[self.certificate]
+
+    def set_certificate(self, broken: str | None) -> None:
+        """Serve ``broken`` (a tls fault's certificate) or, with None, the good one; idle
+        keep-alive connections are closed so the next request shakes hands again."""
+        wanted = broken or "server"
+        if wanted != self.certificate and self._contexts:
+            self.certificate = wanted
+            for handler in list(self.connections):
+                handler.shutdown_idle()
 
     def open(self) -> None:
         sock = listen_socket(self.host, self.port)
         self.port = sock.getsockname()[1]  # port 0 becomes the real port, kept for re-opens
-        server = WSGIServer(sock, self.app, handler_class=OriginHandler, log=None)
+        if self._contexts:
+            server: WSGIServer = _TLSServer(sock, self.app, handler_class=OriginHandler, log=None,
+                                            ssl_context=self.tls_context())
+        else:
+            server = WSGIServer(sock, self.app, handler_class=OriginHandler, log=None)
         server.data_listener = self
         server.start()
         self._server = server

@@ -12,16 +12,18 @@ import time
 from dataclasses import replace
 from typing import Any, Callable
 
-from origins.errors import FaultConflict, FaultNotFound
+from origins.errors import FaultConflict, FaultNotFound, FaultSpecError
 from origins.faults import ActiveFault, Fault, parse_fault
 from origins.faults.refuse import Refuse
+from origins.faults.tls import Tls
 
 
 class FaultStore:
     """Ordered active faults with unique names."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, tls: bool = False) -> None:
         self._clock = clock
+        self._tls = tls  # the origin has a TLS listener (the tls fault needs one)
         self._active: tuple[ActiveFault, ...] = ()
         self._released: dict[str, threading.Event] = {}
         self._listeners: list[Callable[[], None]] = []
@@ -39,9 +41,17 @@ class FaultStore:
     def refused(self) -> bool:
         return any(isinstance(item.fault.effect, Refuse) for item in self._active)
 
+    def tls_certificate(self) -> str | None:
+        """The broken certificate a tls fault serves (the first one added), or None."""
+        return next((item.fault.effect.certificate for item in self._active
+                     if isinstance(item.fault.effect, Tls)), None)
+
     def add(self, body: Any) -> Fault:
         """Validate and add a fault; raises FaultSpecError (400) or FaultConflict (409)."""
         explicit, fault = parse_fault(body)
+        if isinstance(fault.effect, Tls) and not self._tls:
+            raise FaultSpecError("faults.type: 'tls' needs an origin with a TLS listener "
+                                 "(python -m origins --listen-tls HOST:PORT --tls-dir DIR)")
         names = {item.fault.name for item in self._active}
         if explicit is not None:
             if explicit in names:

@@ -126,10 +126,12 @@ def _origin(node: Node) -> Origin:
         if policy not in ("http-only", "match-viewer", "https-only"):
             raise custom.get("OriginProtocolPolicy").error(
                 f"{policy!r} is not allowed (allowed: http-only, match-viewer, https-only)")
+        ssl_protocols = _ssl_protocols(custom)
     elif node.has("S3OriginConfig"):
         s3 = node.get("S3OriginConfig").obj()
         read_timeout = s3.get("OriginReadTimeout", 30).int(1, READ_TIMEOUT_MAX)
-        keepalive, policy = 5, "https-only"
+        # S3 is reached with the viewer's protocol (the console's fixed "Match Viewer").
+        keepalive, policy, ssl_protocols = 5, "match-viewer", ("TLSv1.2",)
     else:
         raise node.error("needs CustomOriginConfig or S3OriginConfig")
     completion: int | None = None
@@ -155,7 +157,23 @@ def _origin(node: Node) -> Origin:
         protocol_policy=policy,
         origin_access_control_id=node.get("OriginAccessControlId", "").str(),
         origin_shield=shield.get("Enabled", False).bool(),
+        ssl_protocols=ssl_protocols,
     )
+
+
+SSL_PROTOCOLS = ("SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2")
+
+
+def _ssl_protocols(custom: Node) -> tuple[str, ...]:
+    if not custom.has("OriginSslProtocols"):
+        return ("TLSv1.2",)
+    items = custom.get("OriginSslProtocols").items()
+    if not items:
+        raise custom.get("OriginSslProtocols").error("at least one protocol is required")
+    for item in items:
+        if item.str() not in SSL_PROTOCOLS:
+            raise item.error(f"{item.str()!r} is not allowed (allowed: {', '.join(SSL_PROTOCOLS)})")
+    return tuple(item.str() for item in items)
 
 
 def _group(node: Node, origins: dict[str, Origin]) -> OriginGroup:

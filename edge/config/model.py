@@ -51,6 +51,12 @@ class Origin:
     protocol_policy: str = "http-only"
     origin_access_control_id: str = ""
     origin_shield: bool = False
+    ssl_protocols: tuple[str, ...] = ("TLSv1.2",)  # OriginSslProtocols
+
+    def uses_https(self, viewer_https: bool) -> bool:
+        """Whether a request from a viewer on HTTPS (or not) goes to this origin over TLS."""
+        policy = self.protocol_policy
+        return policy == "https-only" or (policy == "match-viewer" and viewer_https)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,13 @@
 """Origin-group failover decisions, without IO.
 
 One origin attempt ends in an :class:`AttemptResult`: a status code, or one of
-``connect-refused``, ``connect-timeout``, ``read-timeout``, ``reset``,
+``connect-refused``, ``connect-timeout``, ``tls-error``, ``read-timeout``, ``reset``,
 ``invalid-response``. For matching against the group's FailoverCriteria a
 failure becomes a synthetic status: a connection failure counts as 503, a
-response timeout as 504, a reset or unparseable response as 502. So a refused
-primary fails over only when 503 is in the criteria, a hung one only when 504
-is (current CloudFront documentation).
+response timeout as 504, a reset, an unparseable response or a certificate the edge
+cannot trust (expired, wrong name, unknown issuer, no common protocol) as 502. So a
+refused primary fails over only when 503 is in the criteria, a hung one only when 504
+is, a bad certificate only when 502 is (current CloudFront documentation).
 
 Only GET, HEAD and OPTIONS fail over, OPTIONS only when it is a cached method;
 the secondary's answer is final (no third try, no return to the primary).
@@ -23,10 +24,11 @@ CONNECT_TIMEOUT = "connect-timeout"
 READ_TIMEOUT = "read-timeout"
 RESET = "reset"
 INVALID_RESPONSE = "invalid-response"
+TLS_ERROR = "tls-error"
 
 _SYNTHETIC_STATUS = {
     CONNECT_REFUSED: 503, CONNECT_TIMEOUT: 503, READ_TIMEOUT: 504,
-    RESET: 502, INVALID_RESPONSE: 502,
+    RESET: 502, INVALID_RESPONSE: 502, TLS_ERROR: 502,
 }
 # What the viewer gets when the last attempt failed without a status, and the
 # log's x-edge-detailed-result-type for it.
@@ -36,6 +38,7 @@ _VIEWER_ERROR = {
     READ_TIMEOUT: (504, "OriginCommError"),
     RESET: (502, "OriginReadError"),
     INVALID_RESPONSE: (502, "OriginInvalidResponseError"),
+    TLS_ERROR: (502, "OriginConnectError"),
 }
 _FAILOVER_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -79,6 +82,8 @@ def failover_reason(result: AttemptResult) -> str:
         return "connect-error"
     if result.failure == READ_TIMEOUT:
         return "timeout"
+    if result.failure == TLS_ERROR:
+        return "tls-error"
     return f"status-{result.synthetic_status}"
 
 
@@ -90,9 +95,9 @@ def viewer_error(failure: str) -> tuple[int, str]:
 def retryable(failure: str, method: str) -> bool:
     """May a failed try be repeated on the same origin (within ConnectionAttempts)?
 
-    Connection failures always (nothing was sent); response timeouts only for
-    GET and HEAD; resets and bad responses never.
+    Connection failures always (nothing was sent; a failed TLS handshake is one); response
+    timeouts only for GET and HEAD; resets and bad responses never.
     """
-    if failure in (CONNECT_REFUSED, CONNECT_TIMEOUT):
+    if failure in (CONNECT_REFUSED, CONNECT_TIMEOUT, TLS_ERROR):
         return True
     return failure == READ_TIMEOUT and method in ("GET", "HEAD")

@@ -3,7 +3,9 @@
 The pipeline, in the order a viewer request meets it (each stage may answer):
 
  1. refusal   what CloudFront refuses outright: a GET/HEAD with a body is 403
-              (:mod:`edge.core.limits`; malformed heads never get here: the codec answers 400/413)
+              (:mod:`edge.core.limits`; malformed heads never get here: the codec answers 400/413);
+              a plain-HTTP request to a behaviour that wants HTTPS: 301 or 403
+              (:mod:`edge.core.viewer_protocol_policy`)
  2. route     DefaultRootObject, then the cache behaviour by PathPattern and the cache key:
               computed once per request, as a :class:`Route` (:meth:`Pop.route`)
  3. methods   AllowedMethods: 403 InvalidRequestMethod
@@ -44,6 +46,7 @@ from edge.core.responses import new_request_id, via_value
 from edge.core.staleness import serve_while_revalidating
 from edge.core.viewer_context import CLOUDFRONT_HEADERS, DEFAULT_LOCATION, cloudfront_headers
 from edge.core.viewer_http import ViewerRequest, head_block
+from edge.core.viewer_protocol_policy import plain_http_outcome
 from edge.pop.accesslog import AccessLog, AccessRecord
 from edge.pop.fill import Filler
 from edge.pop.stats import Stats
@@ -51,7 +54,7 @@ from edge.pop.tier import RegionalTier
 from edge.security.features import EdgeSecurity
 
 DEFAULT_POP = "EMU50-C1"
-_WORDS = ("Hit", "RefreshHit", "Miss", "Error")
+_WORDS = ("Hit", "RefreshHit", "Miss", "Error", "Redirect")
 _CLOSE = b"Connection: close\r\n"
 _KEEP = b"Connection: keep-alive\r\n"  # HTTP/1.0 viewers need to be told
 # The end of the X-Amz-Cf-Id line and the Age line, for the first hour of an object's life.
@@ -94,6 +97,7 @@ class Pop:
         self._default = distribution.default_behavior
         self._background: set[asyncio.Task[Outcome]] = set()
         self._root = distribution.default_root_object
+        self.https_port: int | None = None  # the edge's TLS listener, where redirects point
         self.security: EdgeSecurity | None = None  # OAC signing and FLE (edge/security/features.py)
 
     def _root_object(self, request: ViewerRequest) -> None:
@@ -134,7 +138,8 @@ class Pop:
         it needs the whole pipeline (:meth:`respond`)."""
         route = self.route(request)
         if route.key is None or request.content_length or request.chunked \
-                or request.method not in route.behavior.allowed_methods:
+                or request.method not in route.behavior.allowed_methods \
+                or (request.tls is None and route.behavior.viewer_protocol_policy != "allow-all"):
             return route
         now = time.time()
         entry = self.cache.lookup(route.key, now)
@@ -212,6 +217,11 @@ class Pop:
             request.keep_alive = False  # as CloudFront: answer, then close
             return generated(refusal.status, refusal.detailed, request_id, refusal.reason)
         behavior, key = route.behavior, route.key
+        if request.tls is None and behavior.viewer_protocol_policy != "allow-all":
+            answer = plain_http_outcome(behavior.viewer_protocol_policy, request.host,
+                                        request.raw_path, self.https_port, request_id)
+            if answer is not None:
+                return answer
         if request.method not in behavior.allowed_methods:  # 3
             return generated(403, "InvalidRequestMethod", request_id)
         if self.security is not None and self.security.applies(behavior, request.method):  # 4
@@ -267,6 +277,7 @@ class Pop:
         peer = request.peer
         host = headers.get("Host", "")
         known = outcome is not None
+        tls = request.tls
         # Positional, in log-field order (a comment names each): keyword arguments cost 1.1 us
         # more per record, about 7 % of the hits a core serves (BENCHMARKS.md). Every field is
         # checked by name in tests/edge/test_accesslog.py and test_shell_e2e.py.
@@ -275,8 +286,10 @@ class Pop:
             request.method, host, path, status,                       # method, host, uri_stem, status
             headers.get("Referer"), headers.get("User-Agent"),        # referer, user_agent
             query, headers.get("Cookie"), result, request_id,         # uri_query, cookie, result_type, request_id
-            host, "http", request.head_bytes + len(request.body),     # host_header, protocol, cs_bytes
-            taken, headers.get("X-Forwarded-For"), None, None,        # time_taken, forwarded_for, ssl_protocol, ssl_cipher
+            host, "https" if tls else "http",                         # host_header, protocol
+            request.head_bytes + len(request.body),                   # cs_bytes
+            taken, headers.get("X-Forwarded-For"),                    # time_taken, forwarded_for
+            tls[0] if tls else None, tls[1] if tls else None,         # ssl_protocol, ssl_cipher
             response_result, request.version,                         # response_result_type, protocol_version
             outcome.fle_status if known else None,                    # fle_status
             outcome.fle_encrypted_fields if known else None,          # fle_encrypted_fields

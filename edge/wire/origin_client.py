@@ -7,6 +7,12 @@ for GET and HEAD. When a group's primary ends in a result that matches the
 FailoverCriteria (see :mod:`edge.core.failover`) the same request goes to the
 secondary, whose answer is final.
 
+Each origin is reached over plain HTTP or TLS as its OriginProtocolPolicy says
+(``match-viewer``: as the viewer came). Over TLS the edge trusts only the run's CA
+(``--tls-dir``), checks the certificate's name against the origin's DomainName and offers
+the OriginSslProtocols (``TLSv1.2`` means 1.2 and later); a certificate it cannot trust or
+a handshake that fails is ``tls-error`` (502, fails over when 502 is in the criteria).
+
 Each origin has its own connection pool with the origin's keep-alive timeout.
 aiohttp re-sends an idempotent request once on a fresh connection when a pooled
 one turns out to be closed by the peer (an origin restarted under us), so a
@@ -16,10 +22,12 @@ stale keep-alive connection is not counted as an origin failure.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Callable, Iterable
 
 import aiohttp
 
+from contracts.tls import client_context
 from edge.config.model import CacheBehavior, Origin, Target
 from edge.core.failover import (
     CONNECT_REFUSED,
@@ -27,6 +35,7 @@ from edge.core.failover import (
     INVALID_RESPONSE,
     READ_TIMEOUT,
     RESET,
+    TLS_ERROR,
     AttemptResult,
     failover_reason,
     retryable,
@@ -42,22 +51,27 @@ HeaderHook = Callable[[str, str, str, dict[str, str], "bytes | None"], dict[str,
 class OriginClient:
     """Pools and attempts for every origin of a distribution: the edge's :class:`~edge.core.fetcher.Fetcher`.
 
-    ``addresses`` maps origin Id to the local ``(host, port)`` that stands in for it.
+    ``addresses`` maps origin Id to the local ``(host, port)`` that stands in for it;
+    ``tls_addresses`` to its TLS listener, trusted through the CA of ``tls_dir``.
     ``finalize_headers(origin_id, method, url, headers, body)``, when given, returns the
     headers actually sent (the place for request signing); it runs once per origin.
     """
 
     def __init__(self, origins: dict[str, Origin], addresses: dict[str, tuple[str, int]],
-                 finalize_headers: HeaderHook | None = None) -> None:
+                 finalize_headers: HeaderHook | None = None,
+                 tls_addresses: dict[str, tuple[str, int]] | None = None,
+                 tls_dir: str | None = None) -> None:
         self._origins = origins
         self._addresses = addresses
+        self._tls_addresses = tls_addresses or {}
+        self._tls_dir = tls_dir
         self._finalize = finalize_headers
         self._sessions: dict[str, aiohttp.ClientSession] = {}
-        self._bases: dict[str, str] = {}
+        self._bases: dict[tuple[str, bool], str] = {}  # (origin Id, over TLS) -> base URL
+        self._ssl: dict[str, ssl.SSLContext] = {}
 
     async def start(self) -> None:
         for origin_id, origin in self._origins.items():
-            host, port = self._addresses[origin_id]
             t = origin.timeouts
             connector = aiohttp.TCPConnector(
                 limit=0, keepalive_timeout=t.keepalive_timeout, use_dns_cache=True)
@@ -69,7 +83,13 @@ class OriginClient:
                 cookie_jar=aiohttp.DummyCookieJar(),
                 skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
             )
-            self._bases[origin_id] = f"http://{host}:{port}"
+            if origin_id in self._addresses:
+                host, port = self._addresses[origin_id]
+                self._bases[origin_id, False] = f"http://{_host(host)}:{port}"
+            if origin_id in self._tls_addresses and self._tls_dir is not None:
+                host, port = self._tls_addresses[origin_id]
+                self._bases[origin_id, True] = f"https://{_host(host)}:{port}"
+                self._ssl[origin_id] = origin_ssl_context(self._tls_dir, origin.ssl_protocols)
 
     async def close(self) -> None:
         await asyncio.gather(*(s.close() for s in self._sessions.values()))
@@ -92,10 +112,11 @@ class OriginClient:
             if extra_headers:
                 headers.update(extra_headers)
             path = origin.origin_path + path_qs
+            tls = origin.uses_https(viewer_context.https)
             if self._finalize is not None:
-                headers = self._finalize(origin.id, method, self._bases[origin.id] + path,
+                headers = self._finalize(origin.id, method, self._bases[origin.id, tls] + path,
                                          headers, body)
-            response, last = await self._attempts(origin, method, path, headers, body,
+            response, last = await self._attempts(origin, tls, method, path, headers, body,
                                                   result.attempts)
             if index < last_index and should_fail_over(
                     last, target.criteria, method, behavior.cached_methods, is_primary=index == 0):
@@ -106,29 +127,32 @@ class OriginClient:
             return result
         return result  # unreachable: the last origin always returns
 
-    async def _attempts(self, origin: Origin, method: str, path: str, headers: dict[str, str],
-                        body: bytes | None, log: list[AttemptResult]
+    async def _attempts(self, origin: Origin, tls: bool, method: str, path: str,
+                        headers: dict[str, str], body: bytes | None, log: list[AttemptResult]
                         ) -> tuple[OriginResponse | None, AttemptResult]:
         cap = origin.timeouts.response_completion_timeout
         if cap is None:
-            return await self._tries(origin, method, path, headers, body, log)
+            return await self._tries(origin, tls, method, path, headers, body, log)
         try:
             # ResponseCompletionTimeout bounds the whole exchange, retries included.
             return await asyncio.wait_for(
-                self._tries(origin, method, path, headers, body, log), cap)
+                self._tries(origin, tls, method, path, headers, body, log), cap)
         except asyncio.TimeoutError:
             attempt = AttemptResult(origin.id, failure=READ_TIMEOUT)
             log.append(attempt)
             return None, attempt
 
-    async def _tries(self, origin: Origin, method: str, path: str, headers: dict[str, str],
-                     body: bytes | None, log: list[AttemptResult]
+    async def _tries(self, origin: Origin, tls: bool, method: str, path: str,
+                     headers: dict[str, str], body: bytes | None, log: list[AttemptResult]
                      ) -> tuple[OriginResponse | None, AttemptResult]:
         session = self._sessions[origin.id]
-        url = self._bases[origin.id] + path
+        url = self._bases[origin.id, tls] + path
+        context: ssl.SSLContext | bool = self._ssl[origin.id] if tls else False
+        hostname = origin.domain_name if tls else None
         tries = origin.timeouts.connection_attempts
         for n in range(tries):
-            response, attempt = await self._try(session, origin.id, method, url, headers, body)
+            response, attempt = await self._try(session, origin.id, method, url, headers, body,
+                                                context, hostname)
             log.append(attempt)
             if response is not None or n == tries - 1 or not retryable(
                     attempt.failure or RESET, method):
@@ -136,11 +160,13 @@ class OriginClient:
         raise AssertionError("ConnectionAttempts is at least 1")
 
     async def _try(self, session: aiohttp.ClientSession, origin_id: str, method: str, url: str,
-                   headers: dict[str, str], body: bytes | None
+                   headers: dict[str, str], body: bytes | None,
+                   context: ssl.SSLContext | bool = False, hostname: str | None = None
                    ) -> tuple[OriginResponse | None, AttemptResult]:
         try:
             async with session.request(method, url, headers=headers, data=body,
-                                       allow_redirects=False, compress=None) as resp:
+                                       allow_redirects=False, compress=None, ssl=context,
+                                       server_hostname=hostname) as resp:
                 payload = await resp.read()
                 kept = viewer_response_headers(resp.headers.items())
                 response = OriginResponse(
@@ -150,6 +176,9 @@ class OriginClient:
                 return response, AttemptResult(origin_id, status=resp.status)
         except aiohttp.ConnectionTimeoutError:
             failure = CONNECT_TIMEOUT
+        except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError,
+                aiohttp.ServerFingerprintMismatch):
+            failure = TLS_ERROR  # expired, wrong name, unknown issuer, failed handshake
         except aiohttp.ClientConnectorError:
             failure = CONNECT_REFUSED
         except (aiohttp.ServerTimeoutError, asyncio.TimeoutError):
@@ -159,3 +188,27 @@ class OriginClient:
         except (aiohttp.ClientError, OSError):
             failure = RESET
         return None, AttemptResult(origin_id, failure=failure)
+
+
+# OriginSslProtocols -> the lowest version the edge offers ("TLSv1.2" means 1.2 and later;
+# SSLv3 is gone from OpenSSL, so an origin offering only that fails its handshake, as it
+# would fail against CloudFront's modern policy).
+_MINIMUM = {"SSLv3": ssl.TLSVersion.SSLv3, "TLSv1": ssl.TLSVersion.TLSv1,
+            "TLSv1.1": ssl.TLSVersion.TLSv1_1, "TLSv1.2": ssl.TLSVersion.TLSv1_2}
+
+
+def origin_ssl_context(tls_dir: str, protocols: tuple[str, ...]) -> ssl.SSLContext:
+    """Trust only the run's CA; check names; offer the origin's OriginSslProtocols."""
+    context = client_context(tls_dir)
+    lowest = min(protocols, key=list(_MINIMUM).index)
+    if "TLSv1.2" not in protocols:  # only older versions allowed: cap the edge there
+        context.maximum_version = _MINIMUM[max(protocols, key=list(_MINIMUM).index)]
+    try:
+        context.minimum_version = _MINIMUM[lowest]
+    except ValueError:  # the local OpenSSL refuses to go that low: offer what it can
+        pass
+    return context
+
+
+def _host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

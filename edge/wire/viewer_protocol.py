@@ -42,8 +42,8 @@ class ViewerProtocol(asyncio.Protocol):
     """One viewer connection, served by one POP for its whole life."""
 
     def __init__(self, edge: Pop, connections: set[ViewerProtocol],
-                 head_timeout: float = HEAD_TIMEOUT_S, idle_timeout: float = IDLE_TIMEOUT_S
-                 ) -> None:
+                 head_timeout: float = HEAD_TIMEOUT_S, idle_timeout: float = IDLE_TIMEOUT_S,
+                 tls: bool = False) -> None:
         self.edge = edge
         self._connections = connections
         self._head_timeout = head_timeout
@@ -58,6 +58,8 @@ class ViewerProtocol(asyncio.Protocol):
         self._write_paused = False   # the viewer is not reading its answers
         self._read_paused = False    # we stopped reading while it queued too much
         self.task: asyncio.Task[None] | None = None
+        self._tls = tls
+        self._tls_info: tuple[str, str] | None = None  # (protocol, cipher) once connected
 
     # -- connection lifecycle ------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -65,6 +67,11 @@ class ViewerProtocol(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         if peer:
             self._peer = (str(peer[0]), int(peer[1]))
+        if self._tls:
+            ssl_object = transport.get_extra_info("ssl_object")
+            if ssl_object is not None:
+                cipher = ssl_object.cipher()
+                self._tls_info = (str(ssl_object.version()), str(cipher[0]) if cipher else "-")
         self._connections.add(self)
         self._arm(self._idle_timeout)
 
@@ -130,6 +137,7 @@ class ViewerProtocol(asyncio.Protocol):
                     self._refuse(exc)
                     return
                 request.peer = self._peer
+                request.tls = self._tls_info
                 del buffer[:end + 4]
             if not self._read_body(request):
                 if self._pending is None and request.headers.get(
@@ -173,8 +181,9 @@ class ViewerProtocol(asyncio.Protocol):
 
     def _refuse(self, error: RequestError) -> None:
         started = self._started or time.monotonic()
-        data = self.edge.reject(_placeholder(self._peer), error.status, error.detailed,
-                                str(error), started)
+        placeholder = _placeholder(self._peer)
+        placeholder.tls = self._tls_info
+        data = self.edge.reject(placeholder, error.status, error.detailed, str(error), started)
         self._buffer.clear()
         if self._transport is not None:
             self._transport.write(data)

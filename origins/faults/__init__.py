@@ -12,9 +12,10 @@ from origins.faults.refuse import Refuse
 from origins.faults.registry import REGISTRY, Fault, parse_fault, required_attributes
 from origins.faults.shaping import Bandwidth, Latency, SlowHeaders
 from origins.faults.status import Flap, Status
+from origins.faults.tls import Tls
 
 __all__ = [
     "REGISTRY", "ActiveFault", "Bandwidth", "Context", "Effect", "Fault", "Flap", "Hang",
-    "Latency", "Plan", "Refuse", "Reset", "SlowHeaders", "Status", "Truncate",
+    "Latency", "Plan", "Refuse", "Reset", "SlowHeaders", "Status", "Tls", "Truncate",
     "parse_fault", "plan_request", "required_attributes",
 ]

@@ -13,11 +13,12 @@ from origins.faults.connection import Hang, Reset, Truncate
 from origins.faults.refuse import Refuse
 from origins.faults.shaping import Bandwidth, Latency, SlowHeaders
 from origins.faults.status import Flap, Status
+from origins.faults.tls import Tls
 
 REGISTRY: dict[str, type[Effect]] = {
     cls.type: cls
     for cls in sorted(
-        (Status, Latency, Hang, Refuse, Reset, Truncate, Bandwidth, SlowHeaders, Flap),
+        (Status, Latency, Hang, Refuse, Reset, Truncate, Bandwidth, SlowHeaders, Flap, Tls),
         key=lambda c: c.type,
     )
 }

@@ -169,7 +169,8 @@ def test_ready_file_without_admin(tmp_path: Path, primary: RunningOrigin,
     child = start("edge-plain", edge_argv(config, {"primary": primary.listen, "secondary": secondary.listen},
                                           admin=False))
     try:
-        assert set(child.ready) == {"pid", "listen", "admin"}  # no admin API: no token either
+        assert set(child.ready) == {"pid", "listen", "admin", "listen_tls"}  # no admin API: no token either
+        assert child.ready["listen_tls"] is None  # no --listen-tls
         assert child.ready["pid"] == child.pid and child.ready["admin"] is None
         host, port = child.ready["listen"].rsplit(":", 1)
         assert host == "127.0.0.1" and int(port) > 0

@@ -38,7 +38,7 @@ def test_post_answers_201_and_delete_204(origin: Origin) -> None:
     ("body", "status", "message"),
     [
         ({"type": "latncy"}, 400, "faults.type: unknown fault 'latncy' (known: bandwidth, flap, hang, latency, refuse, "
-                                   "reset, slow-headers, status, truncate)"),
+                                   "reset, slow-headers, status, tls, truncate)"),
         ({"type": "status", "status": 99}, 400, "faults.status: must be an integer 100..599, got 99"),
         ({"type": "latency", "ms": 10, "jiter_ms": 3}, 400,
          "faults.jiter_ms: unknown attribute for fault type 'latency' (allowed: ms, jitter_ms)"),

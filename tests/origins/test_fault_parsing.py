@@ -12,7 +12,7 @@ from origins.store import FaultStore
 
 BAD = [
     ([], "faults: must be a JSON object"),
-    ({}, "faults.type: required (known: bandwidth, flap, hang, latency, refuse, reset, slow-headers, status, truncate)"),
+    ({}, "faults.type: required (known: bandwidth, flap, hang, latency, refuse, reset, slow-headers, status, tls, truncate)"),
     ({"type": "latncy"}, "faults.type: unknown fault 'latncy' (known: bandwidth, flap, hang"),
     ({"type": 3}, "faults.type: unknown fault 3"),
     ({"type": "status"}, "faults.status: required, an integer 100..599"),
@@ -67,7 +67,7 @@ def test_defaults_and_round_trip() -> None:
 
 def test_every_type_is_registered() -> None:
     assert set(REGISTRY) == {
-        "status", "latency", "hang", "refuse", "reset", "truncate", "bandwidth", "slow-headers", "flap",
+        "status", "latency", "hang", "refuse", "reset", "truncate", "bandwidth", "slow-headers", "flap", "tls",
     }
 
 
