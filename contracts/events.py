@@ -41,9 +41,10 @@ STEP_EXTRA = ("rollback", "error")
 RUN_START = EventKind("run-start", ("scenario", "run_dir", "distribution", "distribution_sha256",
                                    "code_version", "machine"),
                       "the runner starts; params say what ran where (contracts.provenance)")
-STACK_READY = EventKind("stack-ready", ("origins", "edge", "target", "remote"),
+STACK_READY = EventKind("stack-ready", ("origins", "edge", "target", "remote", "tls_ca"),
                         "every process listens; params name each one's address and PID "
-                        "(a remote run: target, remote: true, origins by control URL)")
+                        "(a remote run: target, remote: true, origins by control URL; an "
+                        "HTTPS run: tls_ca, the CA its viewers trust)")
 LOAD_START = EventKind("load-start", ("host", "users", "workers", "mode"),
                        "Locust's load starts; anchors every `t`")
 LOAD_END = EventKind("load-end", ("locust_exit_code",), "Locust's load ended")

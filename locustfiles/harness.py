@@ -74,6 +74,8 @@ def _add_arguments(parser: Any) -> None:
                         help="Viewers as an open model: this many requests a second (replaces Viewer)")
     parser.add_argument("--max-in-flight", type=_int_at_least(1), default=1000,
                         help="Open model: requests waiting at once before further ones are dropped")
+    parser.add_argument("--tls-ca", type=str, default="",
+                        help="Trust this CA (and only it) for an https:// host: the run's RUN/tls/ca.pem")
     parser.add_argument("--ready-file", type=str, default="",
                         help="Write {pid, ts} JSON here when the load starts")
     chaos_panel.add_arguments(parser)

@@ -22,6 +22,7 @@ import random
 import time
 from typing import Any
 
+import gevent.ssl
 from gevent import GreenletExit
 from gevent.pool import Group
 from locust import constant_throughput, task
@@ -35,7 +36,11 @@ DEFAULT_CATALOGUE_SIZE = 200
 
 
 def _option(user: Any, name: str, default: Any) -> Any:
-    options = getattr(user.environment, "parsed_options", None)
+    return _option_of(user.environment, name, default)
+
+
+def _option_of(environment: Any, name: str, default: Any) -> Any:
+    options = getattr(environment, "parsed_options", None)
     value = getattr(options, name, None)
     return default if value is None else value
 
@@ -45,11 +50,28 @@ class Interrupted(Exception):
     the class name, contracts.requests_csv.INTERRUPTED)."""
 
 
+def trust_run_ca(user: FastHttpUser, environment: Any) -> None:
+    """Before FastHttpUser makes its client: an https:// host is checked against the run's CA
+    (``--tls-ca``), never accepted blindly (Locust's default is ``insecure``)."""
+    ca = str(_option_of(environment, "tls_ca", "") or "")
+    if ca:
+        user.insecure = False
+        # geventhttpclient passes its own cafile (certifi's bundle): the run's CA replaces it.
+        def factory(cafile: str | None = None, **_: Any) -> Any:
+            return gevent.ssl.create_default_context(cafile=ca)
+
+        user.ssl_context_factory = factory
+
+
 class _HarnessUser(FastHttpUser):
     abstract = True
     # A hung origin makes the edge wait for its read timeout (seconds), never minutes.
     network_timeout = 10.0
     connection_timeout = 5.0
+
+    def __init__(self, environment: Any) -> None:
+        trust_run_ca(self, environment)
+        super().__init__(environment)
 
     def context(self) -> dict[str, Any]:
         # The request log reads the user kind from here (one row column).

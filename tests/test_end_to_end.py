@@ -55,7 +55,7 @@ def during_fault_origins(run_dir: Path) -> tuple[float, float]:
     return float((misses.origin == "secondary").mean()), len(misses)
 
 
-@pytest.mark.parametrize("name", ["primary-503", "primary-killed"])
+@pytest.mark.parametrize("name", ["primary-503", "primary-killed", "primary-cert-expired"])
 def test_failover_scenario(name: str, tmp_path: Path) -> None:
     run_dir = tmp_path / name
     result = run_scenario(name, run_dir)
@@ -78,6 +78,15 @@ def test_failover_scenario(name: str, tmp_path: Path) -> None:
     kinds = [e["kind"] for e in read_events(run_dir)]
     assert kinds[:3] == ["run-start", "stack-ready", "load-start"] and kinds[-2:] == ["load-end", "run-end"]
     check_progress_lines(run_dir, result.stdout, 15)
+    if name == "primary-cert-expired":  # HTTPS end to end, with the run's own CA
+        ready = next(e for e in read_events(run_dir) if e["kind"] == "stack-ready")["params"]
+        assert ready["tls_ca"] == str(run_dir / "tls" / "ca.pem")
+        assert (run_dir / "tls" / "key.pem").stat().st_mode & 0o777 == 0o600
+        from edge.pop.accesslog import parse_line
+        records = [parse_line(x) for x in (run_dir / "edge-access.log").read_text().splitlines()
+                   if x and not x.startswith("#")]
+        assert {r["cs-protocol"] for r in records} == {"https"}
+        assert sum(r["x-failover-reason"] == "tls-error" for r in records) > 20
 
 
 LINE = re.compile(r"^\[ ?(\d+)/(\d+) s\] (.*?) \| (\d+) req/s \| hit (\S+) \| misses served by primary (\d+), "

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from contracts.documents import load_json
-from edge.config.behaviors import parse_behavior
+from edge.config.behaviors import METHODS, parse_behavior
 from edge.config.jsonpath import Node
 from edge.config.model import (
     FAILOVER_STATUS_CODES,
+    CacheBehavior,
     CustomErrorResponse,
     Distribution,
     FailoverCriteria,
@@ -74,6 +75,10 @@ def parse_distribution(raw: Any, source: str = "<config>",
         parse_behavior(node, known, groups, pattern=None, policies=policies)
         for node in root.get("CacheBehaviors", {"Quantity": 0}).items()
     )
+    for node, behavior in zip([root.get("DefaultCacheBehavior"),
+                               *root.get("CacheBehaviors", {"Quantity": 0}).items()],
+                              (default, *behaviors)):
+        _check_fle(node, behavior, origins, groups)
     errors: dict[int, CustomErrorResponse] = {}
     for node in root.get("CustomErrorResponses", {"Quantity": 0}).items():
         cer = _custom_error(node)
@@ -89,6 +94,33 @@ def parse_distribution(raw: Any, source: str = "<config>",
         enabled=root.get("Enabled", True).bool(),
         etag=etag,
     )
+
+
+FLE_ERROR = "IllegalFieldLevelEncryptionConfigAssociationWithCacheBehavior"
+
+
+def _check_fle(node: Node, behavior: CacheBehavior, origins: dict[str, Origin],
+               groups: dict[str, OriginGroup]) -> None:
+    """A behaviour with field-level encryption: all seven methods, HTTPS viewers, HTTPS to the
+    origin (the API refuses anything else with FLE_ERROR)."""
+    if not behavior.field_level_encryption_id:
+        return
+    if behavior.allowed_methods != METHODS:
+        raise node.get("AllowedMethods").error(
+            f"{FLE_ERROR}: field-level encryption needs all seven methods allowed "
+            "(GET, HEAD, OPTIONS, PUT, POST, PATCH, DELETE)")
+    if behavior.viewer_protocol_policy not in ("redirect-to-https", "https-only"):
+        raise node.get("ViewerProtocolPolicy").error(
+            f"{FLE_ERROR}: {behavior.viewer_protocol_policy!r} with field-level encryption "
+            "(allowed: redirect-to-https, https-only)")
+    group = groups.get(behavior.target_origin_id)
+    members = (group.primary, group.secondary) if group else (behavior.target_origin_id,)
+    for origin_id in members:
+        policy = origins[origin_id].protocol_policy
+        if policy not in ("https-only", "match-viewer"):
+            raise node.get("TargetOriginId").error(
+                f"{FLE_ERROR}: origin {origin_id!r} has OriginProtocolPolicy {policy!r} "
+                "(field-level encryption needs https-only or match-viewer)")
 
 
 def _comment(root: Node) -> str:

@@ -126,6 +126,8 @@ class Run:
             host = self.stack.edge_url
         argv = locust_argv(self.scenario, host, self.run_dir)
         argv += self.stack.extra_args(self.scenario.stack_args.locust)  # the scenario's `stack.locust`
+        if self.target is None:
+            argv += self.stack.viewer_args  # --tls-ca RUN/tls/ca.pem when viewers use HTTPS
         self.locust = self.stack.start_child("locust", argv,
                                              ready_timeout=LOCUST_READY_TIMEOUT_S,
                                              env=locust_env(self.scenario))

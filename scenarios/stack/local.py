@@ -25,6 +25,7 @@ from scenarios.stack.blackhole import BlackholeError, Blackholes
 from scenarios.stack.control import call as control_call
 from scenarios.stack.invalidation import invalidate
 from scenarios.stack.keys import make_keys
+from scenarios.stack.tls import make_run_tls, needs_tls
 
 RESTART_TIMEOUT_S = 10.0  # a port still held by the dying process is retried this long
 
@@ -43,6 +44,8 @@ class Stack:
         self.state = {origin_id: st.UP for origin_id in scenario.origin_ids}
         self.blackholes = Blackholes()
         self.invalidations = 0
+        self.tls_dir: Path | None = None  # RUN/tls when the distribution needs HTTPS (scenarios/stack/tls.py)
+        self.tls_addresses: dict[str, str] = {}  # origin id -> its TLS listener
 
     def log(self, name: str) -> Path:
         return self.run_dir / "logs" / f"{name}.log"
@@ -61,11 +64,16 @@ class Stack:
 
     def start_origin(self, origin_id: str, listen: str = "127.0.0.1:0",
                      control: str = "127.0.0.1:0") -> procs.Child:
+        tls: list[str] = []
+        if self.tls_dir is not None:  # a restart keeps its TLS port too
+            tls = ["--listen-tls", self.tls_addresses.get(origin_id, "127.0.0.1:0"), "--tls-dir", str(self.tls_dir)]
         child = self.start_child(origin_id, procs.python_module_argv(
-            "origins", "--id", origin_id, "--listen", listen, "--control", control,
+            "origins", "--id", origin_id, "--listen", listen, "--control", control, *tls,
             *self.extra_args(self.scenario.stack_args.origins.get(origin_id, ()))))
         self.origins[origin_id] = child
         self.addresses[origin_id] = (str(child.ready["listen"]), str(child.ready["control"]))
+        if child.ready.get("listen_tls"):
+            self.tls_addresses[origin_id] = str(child.ready["listen_tls"])
         return child
 
     def start(self) -> dict[str, Any]:
@@ -73,6 +81,11 @@ class Stack:
         if self.scenario.stack_args.keys:  # fresh FLE keys and OAC credentials in RUN/keys
             try:
                 make_keys(self.run_dir, procs.REPO_ROOT)
+            except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                raise StackError(str(exc)) from None
+        if needs_tls(self.scenario.distribution):
+            try:
+                self.tls_dir = make_run_tls(self.run_dir, self.scenario.distribution, procs.REPO_ROOT)
             except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
                 raise StackError(str(exc)) from None
         for origin_id in self.scenario.origin_ids:
@@ -84,16 +97,32 @@ class Stack:
             *self.extra_args(self.scenario.stack_args.edge))
         for origin_id, (listen, _control) in self.addresses.items():
             argv += ["--origin", f"{origin_id}={listen}"]
+        if self.tls_dir is not None:
+            argv += ["--listen-tls", "127.0.0.1:0", "--tls-dir", str(self.tls_dir)]
+            for origin_id, listen_tls in self.tls_addresses.items():
+                argv += ["--origin-tls", f"{origin_id}={listen_tls}"]
         self.edge = self.start_child("edge", argv)
-        return {"edge": {"listen": self.edge.ready.get("listen"), "admin": self.edge.ready.get("admin"),
-                         "pid": self.edge.pid},
-                "origins": {o: {"listen": a[0], "control": a[1], "pid": self.origins[o].pid}
-                            for o, a in self.addresses.items()}}
+        ready: dict[str, Any] = {
+            "edge": {"listen": self.edge.ready.get("listen"), "admin": self.edge.ready.get("admin"),
+                     "listen_tls": self.edge.ready.get("listen_tls"), "pid": self.edge.pid},
+            "origins": {o: {"listen": a[0], "control": a[1], "listen_tls": self.tls_addresses.get(o),
+                            "pid": self.origins[o].pid} for o, a in self.addresses.items()}}
+        if self.tls_dir is not None:
+            ready["tls_ca"] = str(self.tls_dir / "ca.pem")  # what viewers of this run trust
+        return ready
 
     @property
     def edge_url(self) -> str:
+        """Where viewers go: the TLS listener when the run serves HTTPS, else plain HTTP."""
         assert self.edge is not None
+        if self.tls_dir is not None and self.edge.ready.get("listen_tls"):
+            return f"https://{self.edge.ready['listen_tls']}"
         return f"http://{self.edge.ready['listen']}"
+
+    @property
+    def viewer_args(self) -> list[str]:
+        """Locust's arguments for this stack: trust the run's CA when viewers use HTTPS."""
+        return ["--tls-ca", str(self.tls_dir / "ca.pem")] if self.tls_dir is not None else []
 
     def control(self, origin_id: str) -> OriginControl:
         # Each origin makes its own control token and puts it in its ready file (contracts/token.py).

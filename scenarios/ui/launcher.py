@@ -174,7 +174,8 @@ def run_ui(args: argparse.Namespace, say: Any = print) -> int:
         load_params["host"] = stack.edge_url
         api = PanelApi(session, token).start()
         env = {**os.environ, TOKEN_ENV: token}
-        locust = procs.start("locust", locust_ui_argv(args, scenario, stack.edge_url, run_dir, api.url),
+        locust = procs.start("locust", locust_ui_argv(args, scenario, stack.edge_url, run_dir, api.url)
+                             + stack.viewer_args,
                              log_path=run_dir / "logs" / "locust.log", env=env, wait_ready=False)
         ui_host = "127.0.0.1" if args.web_host in ("0.0.0.0", "::", "*") else args.web_host
         wait_for_ui(locust, f"http://{ui_host}:{args.web_port}")

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from edge.tls_cmd import make_tls_dir
 from scenarios.spec.loader import load_scenario, shipped_scenarios
 from scenarios.stack import procs
+from scenarios.stack.tls import needs_tls
 
 
 def used_distributions() -> list[tuple[Path, tuple[str, ...]]]:
@@ -27,9 +29,14 @@ def test_edge_accepts_distribution(distribution: Path, origins: tuple[str, ...],
     argv = procs.python_module_argv("edge", "--config", str(distribution), "--listen", "127.0.0.1:0")
     for origin in origins:  # nothing listens there: the edge only needs the mapping to start
         argv += ["--origin", f"{origin}=127.0.0.1:9"]
+    if needs_tls(distribution):  # as a run starts it: a TLS listener and the origins' TLS ports
+        argv += ["--listen-tls", "127.0.0.1:0", "--tls-dir", str(make_tls_dir(tmp_path / "tls"))]
+        for origin in origins:
+            argv += ["--origin-tls", f"{origin}=127.0.0.1:9"]
     try:
         edge = procs.start("edge", argv, log_path=tmp_path / "edge.log", ready_timeout=20)
     except procs.ProcessError as exc:
         pytest.fail(f"{distribution.name}: {exc}")
     assert edge.ready["listen"].startswith("127.0.0.1:")
+    assert (edge.ready["listen_tls"] is not None) == needs_tls(distribution)
     assert procs.stop(edge) == 0

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +16,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from edge.config.loader import load_distribution
+from edge.tls_cmd import make_tls_dir
 from scenarios.stack.procs import REPO_ROOT
 from tests.stack_helpers import OriginProcess, start_origin_process, stopped_after
 
@@ -47,8 +53,25 @@ class Origin(OriginProcess):
         return {"Authorization": f"Bearer {self.child.ready['token']}"}
 
 
+# Origins serve TLS as well (the FLE and OAC distributions reach them over HTTPS): the
+# session's TLS folder, and each origin's TLS listener by its plain one, for running_edge.
+TLS_LISTENERS: dict[str, str] = {}
+
+
+@functools.cache
+def session_tls_dir() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="harness-tls-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    names = [o.domain_name for d in ("fle", "oac")
+             for o in load_distribution(REPO_ROOT / "distributions" / f"{d}.json").origins.values()]
+    return make_tls_dir(folder, names)
+
+
 def start_origin(name: str, *extra: str) -> Origin:
-    return Origin(start_origin_process(name, *extra))
+    origin = Origin(start_origin_process(name, "--listen-tls", "127.0.0.1:0",
+                                         "--tls-dir", str(session_tls_dir()), *extra))
+    TLS_LISTENERS[origin.listen] = str(origin.child.ready["listen_tls"])
+    return origin
 
 
 @pytest.fixture(scope="session")

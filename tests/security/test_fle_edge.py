@@ -16,10 +16,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-import requests
 
 from tests.security.conftest import Keys, Origin, start_origin
-from tests.security.edge_helpers import DISTRIBUTIONS, FLE_FILES, UNREACHABLE_ORIGINS, Edge, running_edge, variant
+from tests.security.edge_helpers import (
+    DISTRIBUTIONS,
+    FLE_FILES,
+    UNREACHABLE_ORIGINS,
+    Edge,
+    running_edge,
+    unreachable_tls,
+    variant,
+)
 from tests.security.fle_helpers import sdk_decrypt
 from tests.stack_helpers import edge_argv, stopped_after
 
@@ -115,7 +122,7 @@ def test_limits_and_outcomes(edge: Edge, path: str, body: str, content_type: str
 
 
 def test_get_on_the_fle_behaviour_is_not_processed(edge: Edge) -> None:
-    response = requests.get(edge.url + "/form/checkout", timeout=10)
+    response = edge.get("/form/checkout", timeout=10)
     assert last_record(edge, response.headers["X-Amz-Cf-Id"])["fle-status"] == "-"
 
 
@@ -188,7 +195,7 @@ def test_forward_switches(switch_edge: Edge, path: str, content_type: str, fle_s
 
 
 def test_encryption_does_not_stall_cache_hits(edge: Edge) -> None:
-    requests.get(edge.url + "/static/hot", timeout=10)  # fill the cache
+    edge.get("/static/hot", timeout=10)  # fill the cache
     stop = threading.Event()
 
     def post_forms() -> None:
@@ -203,7 +210,7 @@ def test_encryption_does_not_stall_cache_hits(edge: Edge) -> None:
         time.sleep(0.2)
         for _ in range(40):
             started = time.perf_counter()
-            r = requests.get(edge.url + "/static/hot", timeout=10)
+            r = edge.get("/static/hot", timeout=10)
             hits.append((time.perf_counter() - started) * 1000)
             assert r.headers["X-Cache"] == "Hit from cloudfront"
     finally:
@@ -226,7 +233,7 @@ def test_missing_or_wrong_fle_input_is_one_line(extra: tuple[str, ...], message:
 
     from scenarios.stack.procs import REPO_ROOT
 
-    argv = edge_argv(DISTRIBUTIONS / "fle.json", UNREACHABLE_ORIGINS, *extra, admin=False)
+    argv = edge_argv(DISTRIBUTIONS / "fle.json", UNREACHABLE_ORIGINS, *unreachable_tls(), *extra, admin=False)
     result = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1

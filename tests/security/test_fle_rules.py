@@ -114,3 +114,52 @@ def test_query_profile_covers_more_fields() -> None:
     found = fields_to_encrypt(STRICT, body)
     assert not isinstance(found, str)
     assert [f.name for f in found] == ["card_number", "billing_zip"]
+
+
+# -- where a field-level encryption config may be attached (CreateDistribution's rules) ------------
+def _fle_distribution(change: object) -> dict[str, object]:
+    import json
+
+    from scenarios.stack.procs import REPO_ROOT
+    doc = json.loads((REPO_ROOT / "distributions" / "fle.json").read_text())
+    change(doc["DistributionConfig"])  # type: ignore[operator]
+    return doc
+
+
+def _form(config: dict) -> dict:  # type: ignore[type-arg]
+    return next(b for b in config["CacheBehaviors"]["Items"] if b.get("FieldLevelEncryptionId"))
+
+
+def _http_origin(config: dict) -> None:  # type: ignore[type-arg]
+    config["Origins"]["Items"][0]["CustomOriginConfig"]["OriginProtocolPolicy"] = "http-only"
+
+
+def _allow_all(config: dict) -> None:  # type: ignore[type-arg]
+    _form(config)["ViewerProtocolPolicy"] = "allow-all"
+
+
+def _three_methods(config: dict) -> None:  # type: ignore[type-arg]
+    _form(config)["AllowedMethods"] = {"Quantity": 3, "Items": ["GET", "HEAD", "OPTIONS"],
+                                       "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]}}
+
+
+@pytest.mark.parametrize("change, where, what", [
+    (_three_methods, "AllowedMethods", "needs all seven methods allowed"),
+    (_allow_all, "ViewerProtocolPolicy", "'allow-all' with field-level encryption (allowed: redirect-to-https, https-only)"),
+    (_http_origin, "TargetOriginId", "origin 'primary' has OriginProtocolPolicy 'http-only'"),
+])
+def test_fle_needs_every_method_https_viewers_and_an_https_origin(change: object, where: str, what: str) -> None:
+    from edge.config.loader import parse_distribution
+    from edge.errors import ConfigError
+    with pytest.raises(ConfigError) as caught:
+        parse_distribution(_fle_distribution(change), "fle.json")
+    message = str(caught.value)
+    assert f".{where}: IllegalFieldLevelEncryptionConfigAssociationWithCacheBehavior: " in message
+    assert what in message
+
+
+def test_the_shipped_fle_distribution_is_valid_as_the_api_would_take_it() -> None:
+    from edge.config.loader import parse_distribution
+    form = next(b for b in parse_distribution(_fle_distribution(lambda c: None), "fle.json").behaviors
+                if b.field_level_encryption_id)
+    assert form.viewer_protocol_policy == "https-only" and len(form.allowed_methods) == 7

@@ -13,7 +13,15 @@ import requests
 
 from scenarios.stack.procs import REPO_ROOT
 from tests.security.conftest import Keys, Origin, start_origin
-from tests.security.edge_helpers import DISTRIBUTIONS, OAC_FILE, UNREACHABLE_ORIGINS, Edge, running_edge, variant
+from tests.security.edge_helpers import (
+    DISTRIBUTIONS,
+    OAC_FILE,
+    UNREACHABLE_ORIGINS,
+    Edge,
+    running_edge,
+    unreachable_tls,
+    variant,
+)
 from tests.stack_helpers import edge_argv, stopped_after
 
 HEADER = "X-Origin-Verify"
@@ -46,7 +54,7 @@ def _healthy(s3: Origin, custom: Origin) -> Iterator[None]:
 
 
 def test_viewers_get_through_the_signed_primary(edge: Edge, s3: Origin) -> None:
-    response = requests.get(edge.url + "/api/one", timeout=10)
+    response = edge.get("/api/one", timeout=10)
     assert response.status_code == 200
     assert response.headers["X-Origin-Id"] == "primary"
     assert requests.get(s3.url + "/api/one", timeout=10).status_code == 403  # directly: refused
@@ -57,14 +65,14 @@ def test_viewers_get_through_the_signed_primary(edge: Edge, s3: Origin) -> None:
 def test_signatures_survive_url_reencoding(signing_edge: Edge, path: str) -> None:
     # Every query string is forwarded here (AllViewer), and the HTTP client may re-encode the
     # URL on the way (%2F in a query goes out as '/'): the signature still holds.
-    response = requests.get(signing_edge.url + path, timeout=10)
+    response = signing_edge.get(path, timeout=10)
     assert response.status_code == 200
     assert response.json()["path"].startswith("/api/")
 
 
 def test_failover_to_the_header_origin(edge: Edge, s3: Origin, custom: Origin) -> None:
     s3.control.add_fault(type="status", status=503)
-    response = requests.get(edge.url + "/api/two", timeout=10)
+    response = edge.get("/api/two", timeout=10)
     assert (response.status_code, response.headers["X-Origin-Id"]) == (200, "secondary")
     assert requests.get(custom.url + "/api/two", timeout=10).status_code == 403
 
@@ -72,7 +80,7 @@ def test_failover_to_the_header_origin(edge: Edge, s3: Origin, custom: Origin) -
 def test_viewer_cannot_override_the_secret_header(edge: Edge, s3: Origin) -> None:
     s3.control.add_fault(type="status", status=503)
     # CloudFront overwrites a viewer header of the same name with the configured value.
-    response = requests.get(edge.url + "/api/three", headers={HEADER: "attacker"}, timeout=10)
+    response = edge.get("/api/three", headers={HEADER: "attacker"}, timeout=10)
     assert response.status_code == 200
 
 
@@ -81,13 +89,13 @@ def test_header_rotation_through_admin_api(edge: Edge, s3: Origin, custom: Origi
     put = requests.put(custom.control_url + "/access/require-header", headers=custom.auth, json={"values": ["verify-2026-11-b"]},
                        timeout=10)
     assert put.status_code == 200
-    assert requests.get(edge.url + "/api/rot-1", timeout=10).status_code == 403  # edge still sends -a
+    assert edge.get("/api/rot-1", timeout=10).status_code == 403  # edge still sends -a
     admin = requests.put(edge.admin_url + "/origins/secondary/custom-headers", headers=edge.admin_auth,
                          json={"headers": {HEADER: "verify-2026-11-b"}}, timeout=10)
     assert admin.status_code == 200
     assert admin.json() == {"origin": "secondary", "names": ["x-origin-verify"], "rotated": ["x-origin-verify"]}
     assert "verify-2026-11-b" not in admin.text
-    assert requests.get(edge.url + "/api/rot-2", timeout=10).status_code == 200
+    assert edge.get("/api/rot-2", timeout=10).status_code == 200
     # Back to -a for the other tests (the origin is reset to -a by the fixture).
     requests.put(edge.admin_url + "/origins/secondary/custom-headers", headers=edge.admin_auth, json={"headers": {HEADER: "verify-2026-11-a"}},
                  timeout=10)
@@ -165,7 +173,7 @@ def signing_edge(s3: Origin, custom: Origin, keys: Keys, tmp_path_factory: pytes
 def test_signing_behaviors(signing_edge: Edge, behavior: str, viewer_auth: str | None, status: int) -> None:
     path = SIGNING_PATHS[behavior].replace("*", "a-10")
     headers = {"Authorization": viewer_auth} if viewer_auth else {}
-    response = requests.get(signing_edge.url + path, headers=headers, timeout=10)
+    response = signing_edge.get(path, headers=headers, timeout=10)
     assert (response.status_code, response.headers.get("X-Origin-Id")) == (status, "primary")
 
 
@@ -174,7 +182,7 @@ def test_edge_signing_for_another_distribution_is_refused(s3: Origin, custom: Or
     with running_edge(DISTRIBUTIONS / "oac.json", {"primary": s3.listen, "secondary": custom.listen},
                       tmp_path / "log", "--oac", OAC_FILE,
                       "--oac-credentials", _other_arn_credentials(keys, tmp_path)) as e:
-        response = requests.get(e.url + "/api/confused-deputy", timeout=10)
+        response = e.get("/api/confused-deputy", timeout=10)
         assert response.status_code == 403
         assert "signed for another distribution" in response.text
 
@@ -187,7 +195,7 @@ def test_legacy_oai_is_signed_too(s3: Origin, custom: Origin, keys: Keys, tmp_pa
 
     with running_edge(variant("oac", tmp_path, to_oai), {"primary": s3.listen, "secondary": custom.listen},
                       tmp_path / "log", "--oac-credentials", keys.credentials_file) as e:
-        assert requests.get(e.url + "/api/oai", timeout=10).status_code == 200
+        assert e.get("/api/oai", timeout=10).status_code == 200
 
 
 @pytest.mark.parametrize("extra, message", [
@@ -196,7 +204,7 @@ def test_legacy_oai_is_signed_too(s3: Origin, custom: Origin, keys: Keys, tmp_pa
     (("--oac", "/nonexistent.json"), "--oac /nonexistent.json: cannot read"),
 ])
 def test_missing_security_input_is_one_line(extra: tuple[str, ...], message: str) -> None:
-    argv = edge_argv(DISTRIBUTIONS / "oac.json", UNREACHABLE_ORIGINS, *extra, admin=False)
+    argv = edge_argv(DISTRIBUTIONS / "oac.json", UNREACHABLE_ORIGINS, *unreachable_tls(), *extra, admin=False)
     result = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert message in result.stderr
