@@ -32,7 +32,8 @@ def _main(argv: list[str]) -> int:
         return tls_main(argv[1:])
     options = parse_args(argv, DEFAULT_POP)
     distribution = load_distribution(options.config, load_custom_policies(
-        cache=options.cache_policies, origin_request=options.origin_request_policies))
+        cache=options.cache_policies, origin_request=options.origin_request_policies,
+        response_headers=options.response_headers_policies))
     check_origin_mapping(distribution, options.config, options.origins, options.origins_tls,
                          https_viewers=options.listen_tls is not None)
     security = EdgeSecurity(distribution, options.config, options.security)

@@ -30,6 +30,7 @@ class Options:
     ready_file: str | None
     cache_policies: tuple[str, ...] = ()
     origin_request_policies: tuple[str, ...] = ()
+    response_headers_policies: tuple[str, ...] = ()
     viewer_location: str | None = None  # --viewer-location: CloudFront-Viewer-* geography per POP
     listen_tls: tuple[str, int] | None = None  # --listen-tls: HTTPS viewers
     tls_dir: str | None = None  # --tls-dir: server.pem/key.pem served, ca.pem trusted (contracts/tls.py)
@@ -72,6 +73,9 @@ def build_parser(pop_default: str) -> argparse.ArgumentParser:
                    help="a custom cache policy as get-cache-policy prints it (repeatable)")
     p.add_argument("--origin-request-policy", action="append", default=[], metavar="FILE",
                    help="a custom origin request policy as get-origin-request-policy prints it "
+                        "(repeatable; managed ones are known by ID and name)")
+    p.add_argument("--response-headers-policy", action="append", default=[], metavar="FILE",
+                   help="a custom response headers policy as get-response-headers-policy prints it "
                         "(repeatable; managed ones are known by ID and name)")
     p.add_argument("--viewer-location", metavar="FILE",
                    help="JSON of the CloudFront-Viewer-* geography per POP name or \"*\" "
@@ -142,6 +146,7 @@ def parse_args(argv: list[str], pop_default: str) -> Options:
         ready_file=ns.ready_file,
         cache_policies=tuple(ns.cache_policy),
         origin_request_policies=tuple(ns.origin_request_policy),
+        response_headers_policies=tuple(ns.response_headers_policy),
         viewer_location=ns.viewer_location,
         listen_tls=parse_address(ns.listen_tls, "--listen-tls") if ns.listen_tls else None,
         tls_dir=ns.tls_dir,

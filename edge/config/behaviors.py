@@ -11,6 +11,7 @@ from edge.config.origin_request_policies import OriginRequestPolicy, managed_ori
 from edge.config.path_pattern import compile_path_pattern
 from edge.config.policies import CachePolicy, legacy_policy, managed_policy
 from edge.config.policy_files import CustomPolicies
+from edge.config.response_headers_policies import ResponseHeadersPolicy, managed_response_headers_policy
 
 METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"})
 # AllowedMethods may only be one of these three sets (API: Quantity 2, 3 or 7).
@@ -68,6 +69,7 @@ def parse_behavior(node: Node, known: set[str], groups: dict[str, OriginGroup],
         compress=node.get("Compress", False).bool(),
         field_level_encryption_id=node.get("FieldLevelEncryptionId", "").str(),
         origin_request_policy=_origin_request_policy(node, custom.origin_request),
+        response_headers_policy=_response_headers_policy(node, custom.response_headers),
         matcher=None if pattern == "*" else compile_path_pattern(pattern),
     )
 
@@ -87,6 +89,20 @@ def _origin_request_policy(node: Node, custom: dict[str, OriginRequestPolicy]
     if node.has("ForwardedValues"):
         raise node.get("OriginRequestPolicyId").error(
             "an origin request policy needs a CachePolicyId, not legacy ForwardedValues")
+    return policy
+
+
+def _response_headers_policy(node: Node, custom: dict[str, ResponseHeadersPolicy]
+                             ) -> ResponseHeadersPolicy | None:
+    ref = node.get("ResponseHeadersPolicyId", "").str()
+    if not ref:
+        return None
+    policy = managed_response_headers_policy(ref) or custom.get(ref)
+    if policy is None:
+        raise node.get("ResponseHeadersPolicyId").error(
+            f"NoSuchResponseHeadersPolicy: {ref!r} is neither a managed response headers policy "
+            "(SimpleCORS, CORS-With-Preflight, SecurityHeadersPolicy, CORS-and-SecurityHeadersPolicy, "
+            "CORS-with-preflight-and-SecurityHeadersPolicy) nor given with --response-headers-policy FILE")
     return policy
 
 

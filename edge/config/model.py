@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from edge.config.origin_request_policies import OriginRequestPolicy
 from edge.config.policies import CachePolicy
+from edge.config.response_headers_policies import ResponseHeadersPolicy
 
 FAILOVER_STATUS_CODES = frozenset({400, 403, 404, 416, 429, 500, 502, 503, 504})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -95,6 +96,7 @@ class CacheBehavior:
     compress: bool = False
     field_level_encryption_id: str = ""
     origin_request_policy: OriginRequestPolicy | None = None
+    response_headers_policy: ResponseHeadersPolicy | None = None
     matcher: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
     def matches(self, path: str) -> bool:

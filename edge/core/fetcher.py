@@ -39,6 +39,7 @@ class FetchResult:
     response: OriginResponse | None = None
     failure: str | None = None
     failover_reason: str | None = None
+    upstream_ms: float | None = None  # from the first attempt to the final answer (Server-Timing)
 
     @property
     def attempts_text(self) -> str:

@@ -8,7 +8,8 @@ The pipeline, in the order a viewer request meets it (each stage may answer):
               (:mod:`edge.core.viewer_protocol_policy`)
  2. route     DefaultRootObject, then the cache behaviour by PathPattern and the cache key:
               computed once per request, as a :class:`Route` (:meth:`Pop.route`)
- 3. methods   AllowedMethods: 403 InvalidRequestMethod
+ 3. methods   AllowedMethods: 403 InvalidRequestMethod; a CORS preflight the response headers
+              policy answers itself (OriginOverride) gets its answer here
  4. FLE       field-level encryption of POST/PUT form fields (:mod:`edge.security`): 400,
               or the origin fetch with the fields encrypted (never cached)
  5. lookup    a fresh cached object is a Hit. For a request without a body this stage runs
@@ -19,8 +20,10 @@ The pipeline, in the order a viewer request meets it (each stage may answer):
  7. fill      :class:`edge.pop.fill.Filler`: origin (and failover), revalidation,
               stale-if-error, custom error pages, compression, storage
 
-Then a Range header is served from the whole object, the answer is rendered, delivered
-and logged (one access-log record and one stats increment per request, in every case).
+Then a Range header is served from the whole object, the response headers policy is applied
+(:mod:`edge.core.response_headers`; its per-object part is kept, so a hit pays for it once),
+the answer is rendered, delivered and logged (one access-log record and one stats increment
+per request, in every case).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from dataclasses import dataclass
 
 from edge.config.model import CacheBehavior, Distribution
 from edge.config.policies import CachePolicy
+from edge.config.response_headers_policies import ResponseHeadersPolicy
 from edge.core.cache import Cache, CacheEntry
 from edge.core.cachekey import CacheKey, cache_key
 from edge.core.conditional import not_modified, viewer_has_it
@@ -42,6 +46,16 @@ from edge.core.limits import request_refusal
 from edge.core.matching import match_behavior
 from edge.core.outcome import Outcome, from_entry, generated
 from edge.core.ranges import ranged
+from edge.core.response_headers import (
+    Headers,
+    Timing,
+    is_preflight,
+    preflight_headers,
+    sampled,
+    server_timing,
+    static_headers,
+    with_cors,
+)
 from edge.core.responses import new_request_id, via_value
 from edge.core.staleness import serve_while_revalidating
 from edge.core.viewer_context import CLOUDFRONT_HEADERS, DEFAULT_LOCATION, cloudfront_headers
@@ -55,6 +69,7 @@ from edge.security.features import EdgeSecurity
 
 DEFAULT_POP = "EMU50-C1"
 _WORDS = ("Hit", "RefreshHit", "Miss", "Error", "Redirect")
+POLICY_HEADS_KEPT = 4096  # stored heads with a response headers policy applied, per POP
 _CLOSE = b"Connection: close\r\n"
 _KEEP = b"Connection: keep-alive\r\n"  # HTTP/1.0 viewers need to be told
 # The end of the X-Amz-Cf-Id line and the Age line, for the first hour of an object's life.
@@ -88,6 +103,9 @@ class Pop:
         # The CloudFront-* headers each cache policy keys on (by id: policies are few and live
         # as long as the distribution): their values are the edge's, never the viewer's.
         self._edge_keyed: dict[int, tuple[str, ...]] = {}
+        # Heads with a response headers policy's per-object part applied, by (policy, stored head).
+        self._policy_heads: dict[tuple[str, bytes], bytes] = {}
+        self._layer = "REC" if tier is not None else "EDGE"
         via = via_value()
         # Everything after the stored headers that only varies by result word, rendered once.
         self._tail = {word: (f"X-Cache: {word} from cloudfront\r\nVia: {via}\r\n"
@@ -151,21 +169,26 @@ class Pop:
                 viewer_has_it(request.headers.get("If-None-Match"),
                               request.headers.get("If-Modified-Since"), entry):
             entry = not_modified(entry)
-        data = self._render_entry(entry, word, request_id, now, request)
+        head = entry.head
+        policy = route.behavior.response_headers_policy
+        if policy is not None:
+            head = self._policy_head(policy, entry.status, entry.headers, head, request, word,
+                                     request_id, started, None)
+        data = self._render_entry(entry, head, word, request_id, now, request)
         self.stats.count(word, word, entry.status, entry.origin_id)
         self._log(request, status=entry.status, result=word, detailed=word, response_result=word,
                   request_id=request_id, sc_bytes=len(data), now=now, started=started,
                   content_type=entry.content_type, content_len=len(entry.body), outcome=None)
         return data
 
-    def _render_entry(self, entry: CacheEntry, word: str, request_id: str, now: float,
+    def _render_entry(self, entry: CacheEntry, head: bytes, word: str, request_id: str, now: float,
                       request: ViewerRequest) -> bytes:
         # Only the request ID and Age are new bytes; everything else was rendered earlier.
         age = int(now - entry.stored_at)
         age_line = _AGE_LINES[age] if 0 <= age < len(_AGE_LINES) else \
             b"\r\nAge: %d\r\n" % max(0, age)
         length_line = entry.length_line or b"Content-Length: %d\r\n" % len(entry.body)
-        return b"".join((entry.head, self._tail[word], request_id.encode("ascii"), age_line,
+        return b"".join((head, self._tail[word], request_id.encode("ascii"), age_line,
                          length_line, _connection(request), b"\r\n",
                          b"" if request.method == "HEAD" else entry.body))
 
@@ -197,6 +220,12 @@ class Pop:
             if range_header is not None:
                 outcome, served = ranged(outcome, range_header)
                 outcome.range = served
+        policy = route.behavior.response_headers_policy
+        if policy is not None:
+            fetch = outcome.fetch
+            outcome.head = self._policy_head(
+                policy, outcome.status, outcome.headers, outcome.head, request, outcome.result_type,
+                request_id, started, fetch.upstream_ms if fetch is not None else None)
         data = self.render(outcome, request_id, request)
         status, result, detailed = outcome.status, outcome.result_type, outcome.detailed
         response_result = outcome.response_result_type
@@ -224,6 +253,11 @@ class Pop:
                 return answer
         if request.method not in behavior.allowed_methods:  # 3
             return generated(403, "InvalidRequestMethod", request_id)
+        policy = behavior.response_headers_policy
+        if policy is not None and is_preflight(request.method, request.headers):
+            answer = preflight_headers(policy, request.headers)
+            if answer is not None:  # the edge answers the preflight itself (logged as a Hit)
+                return Outcome(200, answer, b"", "Hit", "Hit")
         if self.security is not None and self.security.applies(behavior, request.method):  # 4
             return await self.security.with_fle(behavior, request, request_id, lambda: self.filler.miss(
                 request, behavior, None, self.cache, request_id, None))
@@ -238,6 +272,31 @@ class Pop:
                 task.add_done_callback(self._background.discard)
                 return from_entry(entry, now, "Hit")
         return await self.filler.miss(request, behavior, key, self.cache, request_id, entry)  # 7
+
+    def _policy_head(self, policy: ResponseHeadersPolicy, status: int, headers: Headers,
+                     stored: bytes, request: ViewerRequest, word: str, request_id: str,
+                     started: float, upstream_ms: float | None) -> bytes:
+        """The head of a response under a response headers policy. The per-object part
+        (removed, security and custom headers) of a stored head is kept; CORS and
+        Server-Timing are added per request, when they apply."""
+        cors = policy.cors is not None and "Origin" in request.headers
+        timing = sampled(policy, request.headers)
+        if stored and not cors and not timing:
+            key = (policy.policy_id, stored)
+            head = self._policy_heads.get(key)
+            if head is None:
+                if len(self._policy_heads) >= POLICY_HEADS_KEPT:
+                    del self._policy_heads[next(iter(self._policy_heads))]  # the oldest
+                head = self._policy_heads[key] = head_block(status, static_headers(policy, headers))
+            return head
+        out = static_headers(policy, headers)
+        if cors and policy.cors is not None:
+            out = with_cors(policy.cors, out, request.method, request.headers)
+        if timing:
+            out += (("Server-Timing", server_timing(Timing(
+                word, self.pop, request_id, int((time.monotonic() - started) * 1000),
+                None if upstream_ms is None else int(upstream_ms), self._layer))),)
+        return head_block(status, out)
 
     def render(self, outcome: Outcome, request_id: str, request: ViewerRequest) -> bytes:
         """The response bytes of ``outcome`` for this viewer."""

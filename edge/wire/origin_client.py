@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import time
 from collections.abc import Callable, Iterable
 
 import aiohttp
@@ -106,6 +107,7 @@ class OriginClient:
         """
         viewer = list(viewer_headers)
         result = FetchResult()
+        began = time.monotonic()
         last_index = len(target.origins) - 1
         for index, origin in enumerate(target.origins):
             headers = origin_request_headers(viewer, behavior, origin, request_id, viewer_context)
@@ -124,6 +126,7 @@ class OriginClient:
                 continue
             result.response = response
             result.failure = None if response is not None else last.failure
+            result.upstream_ms = (time.monotonic() - began) * 1000
             return result
         return result  # unreachable: the last origin always returns
 

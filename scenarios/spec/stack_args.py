@@ -73,7 +73,7 @@ ALLOWED: dict[str, dict[str, Any]] = {
                 "--fle-private-key": _FILE, "--require-header": _NAME_VALUE,
                 "--fle-provider": _NAME, "--fle-key-name": _NAME},
     "edge": {"--fle": _FILE, "--oac": _FILE, "--oac-credentials": _FILE, "--cache-policy": _FILE,
-             "--origin-request-policy": _FILE,
+             "--origin-request-policy": _FILE, "--response-headers-policy": _FILE,
              "--viewer-location": _FILE,
              "--pops": _whole(1, 32), "--pop": _NAME, "--regional-tier": None, "--no-collapse": None},
     "locust": {"--checkouts": _whole(0, 50), "--attackers": _whole(0, 10),
