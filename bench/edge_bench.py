@@ -4,7 +4,9 @@ Side by side in one run on this machine, with wrk as the one load generator:
 
 * **hits**: ``GET /static/bench-1024`` from a warm cache, 32 connections, through the
   edge and through nginx (one worker, ``proxy_cache``, access log on); once more through
-  the edge with a different request head every time. Servers are pinned to CPU 1, wrk
+  the edge with a different request head every time; and over TLS through both (the same
+  ECDSA P-256 certificate, keep-alive connections, so the figure is the per-request cost of
+  encryption, not of handshakes). Servers are pinned to CPU 1, wrk
   and the origin to CPU 0 (taskset). "Per core" is requests per CPU-second of the server
   process (from /proc), which something else running on CPU 1 for a while does not skew.
   Target: edge >= 0.5x nginx per core.
@@ -37,6 +39,8 @@ import requests
 from bench.cpu import cpu_seconds
 from bench.machine import describe
 from bench.wrk import UNIQUE_HEADS_LUA, WrkResult, pinned, run_wrk
+from contracts.tls import CA
+from edge.tls_cmd import make_tls_dir
 from scenarios.stack.procs import REPO_ROOT, Child, python_module_argv, start
 
 SERVER_CPU, LOAD_CPU = 1, 0
@@ -60,6 +64,9 @@ http {{
   upstream origin {{ server {origin}; keepalive 32; }}
   server {{
     listen 127.0.0.1:{port};
+    listen 127.0.0.1:{tls_port} ssl;
+    ssl_certificate {tls}/server.pem;
+    ssl_certificate_key {tls}/key.pem;
     location / {{
       proxy_pass http://origin;
       proxy_http_version 1.1;
@@ -92,24 +99,25 @@ def _wait_listening(port: int, process: subprocess.Popen[bytes], timeout: float 
     raise RuntimeError("nginx did not start listening")
 
 
-def start_nginx(directory: Path, origin: str) -> tuple[subprocess.Popen[bytes], str] | None:
-    """nginx with proxy_cache in front of ``origin``; None (with a note) when not installed."""
+def start_nginx(directory: Path, origin: str, tls: Path) -> tuple[subprocess.Popen[bytes], str, str] | None:
+    """nginx with proxy_cache in front of ``origin``, on plain HTTP and on TLS (its URLs);
+    None (with a note) when not installed."""
     if shutil.which("nginx") is None:
         print("note: nginx is not installed: the nginx column is skipped "
               "(make bench installs nginx-light when run as root)")
         return None
-    port = _free_port()
+    port, tls_port = _free_port(), _free_port()
     # nginx started as root runs its worker as 'nobody', which must write the cache here.
     directory.chmod(0o777)
     conf = directory / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(dir=directory, origin=origin, port=port))
+    conf.write_text(NGINX_CONF.format(dir=directory, origin=origin, port=port, tls_port=tls_port, tls=tls))
     process = subprocess.Popen(pinned(SERVER_CPU, ["nginx", "-c", str(conf), "-p", str(directory)]),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait_listening(port, process)
-    return process, f"http://127.0.0.1:{port}"
+    return process, f"http://127.0.0.1:{port}", f"https://127.0.0.1:{tls_port}"
 
 
-def start_stack(directory: Path) -> tuple[Child, Child]:
+def start_stack(directory: Path, tls: Path) -> tuple[Child, Child]:
     # The origin shares CPU 0 with wrk (light at one connection), so the edge has CPU 1 to
     # itself and the direct and through-the-edge miss runs see the same origin.
     origin = start("origin", pinned(LOAD_CPU, python_module_argv(
@@ -118,13 +126,14 @@ def start_stack(directory: Path) -> tuple[Child, Child]:
     edge = start("edge", pinned(SERVER_CPU, python_module_argv(
         "edge", "--config", str(REPO_ROOT / "distributions" / "default.json"),
         "--listen", "127.0.0.1:0", "--origin", f"primary={address}",
-        "--origin", f"secondary={address}", "--access-log", str(directory / "edge-access.log"))))
+        "--origin", f"secondary={address}", "--access-log", str(directory / "edge-access.log"),
+        "--listen-tls", "127.0.0.1:0", "--tls-dir", str(tls))))
     return origin, edge
 
 
-def _check(url: str, want_cache: str | None) -> None:
+def _check(url: str, want_cache: str | None, ca: Path | None = None) -> None:
     """Fail loudly when a URL does not answer as the benchmark assumes."""
-    response = requests.get(url, timeout=10)
+    response = requests.get(url, timeout=10, verify=str(ca) if ca else True)
     response.raise_for_status()
     if want_cache and want_cache not in response.headers.get("X-Cache", ""):
         raise RuntimeError(f"{url}: expected X-Cache {want_cache}, got "
@@ -171,23 +180,31 @@ def run() -> dict[str, Any]:
     machine = describe()
     with tempfile.TemporaryDirectory(prefix="edge-bench-") as tmp:
         directory = Path(tmp)
-        origin, edge = start_stack(directory)
+        tls = make_tls_dir(directory / "tls")
+        ca = tls / CA
+        origin, edge = start_stack(directory, tls)
         nginx = None
         try:
-            nginx = start_nginx(directory, origin.ready["listen"])
+            nginx = start_nginx(directory, origin.ready["listen"], tls)
             edge_url = f"http://{edge.ready['listen']}"
+            edge_tls = f"https://127.0.0.1:{str(edge.ready['listen_tls']).rsplit(':', 1)[1]}"
             origin_url = f"http://{origin.ready['listen']}"
             unique = directory / "unique-heads.lua"
             unique.write_text(UNIQUE_HEADS_LUA)
             hit_targets: dict[str, tuple[str, int, str | None]] = {
                 "edge": (edge_url + HIT_PATH, edge.pid, None),
-                "edge, every head different": (edge_url + HIT_PATH, edge.pid, str(unique))}
+                "edge, every head different": (edge_url + HIT_PATH, edge.pid, str(unique)),
+                "edge, TLS": (edge_tls + HIT_PATH, edge.pid, None)}
             if nginx is not None:
                 hit_targets["nginx"] = (nginx[1] + HIT_PATH, nginx[0].pid, None)
+                hit_targets["nginx, TLS"] = (nginx[2] + HIT_PATH, nginx[0].pid, None)
                 requests.get(nginx[1] + HIT_PATH, timeout=10)  # warm nginx's cache
                 _check(nginx[1] + HIT_PATH, "HIT")
+                _check(nginx[2] + HIT_PATH, "HIT", ca)
             requests.get(edge_url + HIT_PATH, timeout=10)      # warm the edge's cache
             _check(edge_url + HIT_PATH, "Hit")
+            requests.get(edge_tls + HIT_PATH, timeout=10, verify=str(ca))  # its Host is another key
+            _check(edge_tls + HIT_PATH, "Hit", ca)
             _check(edge_url + MISS_PATH, "Miss")
             hits = measure(hit_targets, HIT_CONNECTIONS)
             misses = measure({"origin": (origin_url + MISS_PATH, origin.pid, None),
@@ -228,6 +245,14 @@ def summarize(machine: dict[str, str], hits: dict[str, list[Round]],
             result[key] = round(_median(paired), 3)
             result[key + "_spread"] = [round(min(paired), 3), round(max(paired), 3)]
         result["hit_target_met"] = result["hit_ratio_vs_nginx"] >= HIT_RATIO_TARGET
+        if "nginx, TLS" in hits:
+            paired = [e.per_core / n.per_core for e, n in zip(hits["edge, TLS"], hits["nginx, TLS"])]
+            result["tls_hit_ratio_vs_nginx"] = round(_median(paired), 3)
+            result["tls_hit_ratio_vs_nginx_spread"] = [round(min(paired), 3), round(max(paired), 3)]
+    if "edge, TLS" in hits:
+        paired = [t.per_core / p.per_core for t, p in zip(hits["edge, TLS"], hits["edge"])]
+        result["tls_hits_vs_plain"] = round(_median(paired), 3)
+        result["tls_hits_vs_plain_spread"] = [round(min(paired), 3), round(max(paired), 3)]
     added = [e.result.p50_ms - o.result.p50_ms for e, o in zip(misses["edge"], misses["origin"])]
     result["miss_added_p50_ms"] = round(_median(added), 3)
     result["miss_added_p50_ms_spread"] = [round(min(added), 3), round(max(added), 3)]
@@ -255,6 +280,14 @@ def table(result: dict[str, Any]) -> str:
                      f"head different "
                      f"(target >= {HIT_RATIO_TARGET}x: "
                      f"{'met' if result['hit_target_met'] else 'NOT met'})")
+    if "tls_hits_vs_plain" in result:
+        nginx_tls = (f"; edge TLS hits / nginx TLS hits per core **{result['tls_hit_ratio_vs_nginx']:.2f}x** "
+                     f"(rounds {result['tls_hit_ratio_vs_nginx_spread'][0]:.2f}-"
+                     f"{result['tls_hit_ratio_vs_nginx_spread'][1]:.2f})"
+                     if "tls_hit_ratio_vs_nginx" in result else "")
+        lines.append(f"edge hits over TLS / plain hits per core: **{result['tls_hits_vs_plain']:.2f}x** "
+                     f"(rounds {result['tls_hits_vs_plain_spread'][0]:.2f}-"
+                     f"{result['tls_hits_vs_plain_spread'][1]:.2f}){nginx_tls}")
     lines.append(f"edge miss p50 - origin p50: **{result['miss_added_p50_ms']:+.2f} ms** (rounds "
                  f"{result['miss_added_p50_ms_spread'][0]:+.2f} to {result['miss_added_p50_ms_spread'][1]:+.2f}) "
                  f"(target <= {MISS_ADDED_MS_TARGET} ms: "
