@@ -90,7 +90,8 @@ def test_ok_and_status_agree(run) -> None:
             assert (r["status"], r["ok"], r["error"]) == ("200", "1", ""), r
             assert r["origin"] == "primary", r
         assert float(r["latency_ms"]) >= 0, r
-    static = [r for r in viewers if r["name"] == "/static/[obj]"]
+    # (a request the end of the run cut short has no body: it is a row, not an answer)
+    static = [r for r in viewers if r["name"] == "/static/[obj]" and not interrupted(r["error"])]
     # body size comes from the object name: every object is at least 1 KiB
     assert all(int(r["bytes"]) >= 1024 for r in static)
     # ~10 % of viewer calls go to /api/: loose bound on a few hundred draws
