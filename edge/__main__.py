@@ -8,6 +8,7 @@ import sys
 from contracts.cli import run_main
 from edge.app import serve
 from edge.cli import check_origin_mapping, parse_args
+from edge.compute.functions import FunctionLoadError, load_functions
 from edge.config.loader import load_distribution
 from edge.config.policy_files import load_custom_policies
 from edge.config.viewer_location import load_viewer_location
@@ -38,6 +39,11 @@ def _main(argv: list[str]) -> int:
                          https_viewers=options.listen_tls is not None)
     security = EdgeSecurity(distribution, options.config, options.security)
     locations = load_viewer_location(options.viewer_location)
+    names = {name for b in (*distribution.behaviors, distribution.default_behavior) for _, name in b.functions}
+    try:
+        functions = load_functions(names, options.functions_dir, options.kvs, options.function_budget_ms)
+    except FunctionLoadError as exc:
+        raise UsageError(str(exc)) from None
     try:
         import uvloop  # optional: roughly 10-20 % more requests per second on the hit path
     except ImportError:
@@ -45,7 +51,7 @@ def _main(argv: list[str]) -> int:
     else:
         runner = uvloop.run
     try:
-        runner(serve(distribution, options, security, locations))
+        runner(serve(distribution, options, security, locations, functions))
     except OSError as exc:  # e.g. the listen address is taken
         raise UsageError(f"cannot listen: {exc.strerror or exc}") from None
     except KeyboardInterrupt:

@@ -14,10 +14,12 @@ from contracts.ready import write_ready
 from contracts.tls import server_context
 from contracts.token import new_token
 from edge.cli import Options
+from edge.compute.functions import CloudFrontFunction
 from edge.config.model import Distribution
 from edge.core.cache import Cache
 from edge.core.viewer_context import location_for
 from edge.pop.accesslog import AccessLog
+from edge.pop.edge_code import EdgeCode
 from edge.pop.pop import Pop
 from edge.pop.pops import Pops, pop_names
 from edge.pop.tier import RegionalTier, needs_tier
@@ -58,7 +60,8 @@ def build_pops(distribution: Distribution, options: Options, upstream: OriginCli
 
 async def serve(distribution: Distribution, options: Options,
                 security: EdgeSecurity | None = None,
-                locations: Mapping[str, Mapping[str, str]] | None = None) -> None:
+                locations: Mapping[str, Mapping[str, str]] | None = None,
+                functions: dict[str, CloudFrontFunction] | None = None) -> None:
     """Run until SIGTERM/SIGINT; then stop listening, finish, flush the log."""
     log = AccessLog(options.access_log)
     upstream = OriginClient(distribution.origins, options.origins,
@@ -68,6 +71,8 @@ async def serve(distribution: Distribution, options: Options,
     pops = build_pops(distribution, options, upstream, log, locations)
     for edge in pops.edges:
         edge.security = security  # OAC signing and FLE (edge/security/features.py)
+        if functions:  # CloudFront Functions, shared by the POPs (edge/pop/edge_code.py)
+            edge.edge_code = EdgeCode(functions, distribution, edge.stats)
     loop = asyncio.get_running_loop()
     connections: set[ViewerProtocol] = set()
     stop = asyncio.Event()

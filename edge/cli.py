@@ -35,6 +35,9 @@ class Options:
     listen_tls: tuple[str, int] | None = None  # --listen-tls: HTTPS viewers
     tls_dir: str | None = None  # --tls-dir: server.pem/key.pem served, ca.pem trusted (contracts/tls.py)
     origins_tls: dict[str, tuple[str, int]] = field(default_factory=dict)  # --origin-tls
+    functions_dir: str | None = None  # --functions: DIR/NAME.js for each associated CloudFront function
+    kvs: dict[str, str] = field(default_factory=dict)  # --kvs NAME=FILE: key value stores
+    function_budget_ms: float = 5.0  # --function-budget-ms: CPU time per invocation
     pops: int = 1
     collapse: bool = True
     regional_tier: bool = False
@@ -80,6 +83,14 @@ def build_parser(pop_default: str) -> argparse.ArgumentParser:
     p.add_argument("--viewer-location", metavar="FILE",
                    help="JSON of the CloudFront-Viewer-* geography per POP name or \"*\" "
                         "(Country, City, ...; default: Seattle, US)")
+    p.add_argument("--functions", metavar="DIR",
+                   help="CloudFront Functions: DIR/NAME.js for each function the distribution "
+                        "associates (NAME: the last part of its FunctionARN)")
+    p.add_argument("--kvs", action="append", default=[], metavar="NAME=FILE",
+                   help="a KeyValueStore for the functions: a JSON object of key: value (repeatable; "
+                        "cf.kvs() takes the only one, cf.kvs(NAME) a named one)")
+    p.add_argument("--function-budget-ms", type=float, default=5.0, metavar="MS",
+                   help="CPU time a function may use per run before it is throttled (default 5)")
     p.add_argument("--pops", type=int, default=1, metavar="N",
                    help="run N edge locations (1..32), each with its own cache and X-Amz-Cf-Pop; "
                         "viewer connections are spread across them")
@@ -135,6 +146,14 @@ def parse_args(argv: list[str], pop_default: str) -> Options:
                          "or keep --admin on 127.0.0.1)")
     if not 1 <= ns.pops <= 32:
         raise UsageError(f"--pops: {ns.pops} is out of range (allowed 1..32)")
+    kvs: dict[str, str] = {}
+    for item in ns.kvs:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise UsageError(f"--kvs {item!r}: expected NAME=FILE")
+        kvs[name] = path
+    if not 0.1 <= ns.function_budget_ms <= 1000:
+        raise UsageError(f"--function-budget-ms: {ns.function_budget_ms:g} is out of range (allowed 0.1..1000)")
     return Options(
         config=ns.config,
         listen=parse_address(ns.listen, "--listen"),
@@ -151,6 +170,9 @@ def parse_args(argv: list[str], pop_default: str) -> Options:
         listen_tls=parse_address(ns.listen_tls, "--listen-tls") if ns.listen_tls else None,
         tls_dir=ns.tls_dir,
         origins_tls=origins_tls,
+        functions_dir=ns.functions,
+        kvs=kvs,
+        function_budget_ms=ns.function_budget_ms,
         pops=ns.pops,
         collapse=not ns.no_collapse,
         cache_bytes=parse_size(ns.cache_size),

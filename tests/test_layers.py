@@ -19,7 +19,7 @@ PACKAGES = ("contracts", "edge", "origins", "scenarios", "reports", "locustfiles
 # Within a package, a module may import its own layer and the layers before it, never a later
 # one. "" is the package's own top-level modules (commands and errors), placed where listed.
 LAYERS = {
-    "edge": ("errors", "config", "core", "security", "pop", "wire", ""),
+    "edge": ("errors", "config", "core", "compute", "security", "pop", "wire", ""),
     "scenarios": ("errors", "spec", "stack", "remote", "run", "batch", "ui", ""),
     "reports": ("errors", "values", "read", "metrics", "history", "render", ""),
 }

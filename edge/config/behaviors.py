@@ -5,6 +5,8 @@ Part of :mod:`edge.config.loader`; validation errors name the JSON path like the
 
 from __future__ import annotations
 
+import re
+
 from edge.config.jsonpath import Node
 from edge.config.model import WRITE_METHODS, CacheBehavior, OriginGroup
 from edge.config.origin_request_policies import OriginRequestPolicy, managed_origin_request_policy
@@ -70,6 +72,7 @@ def parse_behavior(node: Node, known: set[str], groups: dict[str, OriginGroup],
         field_level_encryption_id=node.get("FieldLevelEncryptionId", "").str(),
         origin_request_policy=_origin_request_policy(node, custom.origin_request),
         response_headers_policy=_response_headers_policy(node, custom.response_headers),
+        functions=_function_associations(node),
         matcher=None if pattern == "*" else compile_path_pattern(pattern),
     )
 
@@ -90,6 +93,30 @@ def _origin_request_policy(node: Node, custom: dict[str, OriginRequestPolicy]
         raise node.get("OriginRequestPolicyId").error(
             "an origin request policy needs a CachePolicyId, not legacy ForwardedValues")
     return policy
+
+
+FUNCTION_EVENTS = ("viewer-request", "viewer-response")
+_FUNCTION_ARN = re.compile(r"^arn:aws:cloudfront::\d{12}:function/([A-Za-z0-9_-]{1,64})$")
+
+
+def _function_associations(node: Node) -> tuple[tuple[str, str], ...]:
+    """FunctionAssociations: at most one CloudFront function per viewer event."""
+    out: list[tuple[str, str]] = []
+    for item in node.get("FunctionAssociations", {"Quantity": 0}).items():
+        event = item.get("EventType").str()
+        if event not in FUNCTION_EVENTS:
+            raise item.get("EventType").error(
+                f"{event!r} is not allowed (allowed: {', '.join(FUNCTION_EVENTS)}; origin events "
+                "take Lambda@Edge, not CloudFront Functions)")
+        if any(e == event for e, _ in out):
+            raise item.get("EventType").error(f"a second {event} function (one per event type)")
+        arn = item.get("FunctionARN").str()
+        match = _FUNCTION_ARN.match(arn)
+        if match is None:
+            raise item.get("FunctionARN").error(
+                f"{arn!r} is not a function ARN (arn:aws:cloudfront::ACCOUNT:function/NAME)")
+        out.append((event, match.group(1)))
+    return tuple(out)
 
 
 def _response_headers_policy(node: Node, custom: dict[str, ResponseHeadersPolicy]

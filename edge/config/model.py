@@ -97,7 +97,16 @@ class CacheBehavior:
     field_level_encryption_id: str = ""
     origin_request_policy: OriginRequestPolicy | None = None
     response_headers_policy: ResponseHeadersPolicy | None = None
+    # CloudFront Functions by event type (viewer-request, viewer-response): the function's name
+    functions: tuple[tuple[str, str], ...] = ()
     matcher: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+
+    def function_for(self, event_type: str) -> str | None:
+        """The name of the CloudFront function associated with ``event_type``, if any."""
+        for event, name in self.functions:
+            if event == event_type:
+                return name
+        return None
 
     def matches(self, path: str) -> bool:
         """True when ``path`` (no query string) matches this behaviour's pattern."""

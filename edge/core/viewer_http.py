@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
@@ -71,6 +72,7 @@ class ViewerRequest:
     body: bytes = b""
     peer: tuple[str, int] = ("127.0.0.1", 0)
     tls: tuple[str, str] | None = None  # (protocol, cipher) of a TLS viewer's connection
+    target: Any = None  # a Target a viewer-request function chose (edge/pop/edge_code.py)
 
     @property
     def host(self) -> str:

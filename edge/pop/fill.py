@@ -174,7 +174,7 @@ class Filler:
     async def _fetch(self, request: ViewerRequest, behavior: CacheBehavior, method: str,
                      raw_path: str, body: bytes | None, request_id: str,
                      extra: dict[str, str] | None = None) -> FetchResult:
-        target = self.distribution.target(behavior.target_origin_id)
+        target = request.target or self.distribution.target(behavior.target_origin_id)  # a function may choose
         path, _, query = raw_path.partition("?")
         query = origin_query(behavior, query)
         fetch = await self.upstream.fetch(target, behavior, method,

@@ -6,8 +6,10 @@ The pipeline, in the order a viewer request meets it (each stage may answer):
               (:mod:`edge.core.limits`; malformed heads never get here: the codec answers 400/413);
               a plain-HTTP request to a behaviour that wants HTTPS: 301 or 403
               (:mod:`edge.core.viewer_protocol_policy`)
- 2. route     DefaultRootObject, then the cache behaviour by PathPattern and the cache key:
-              computed once per request, as a :class:`Route` (:meth:`Pop.route`)
+ 2. route     DefaultRootObject, then the cache behaviour by PathPattern, then (for an allowed
+              method) the behaviour's viewer-request CloudFront function, which may change the
+              request or answer it (:mod:`edge.pop.edge_code`), then the cache key: computed
+              once per request, as a :class:`Route` (:meth:`Pop.route`)
  3. methods   AllowedMethods: 403 InvalidRequestMethod; a CORS preflight the response headers
               policy answers itself (OriginOverride) gets its answer here
  4. FLE       field-level encryption of POST/PUT form fields (:mod:`edge.security`): 400,
@@ -33,7 +35,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from edge.config.model import CacheBehavior, Distribution
 from edge.config.policies import CachePolicy
@@ -62,13 +64,15 @@ from edge.core.viewer_context import CLOUDFRONT_HEADERS, DEFAULT_LOCATION, cloud
 from edge.core.viewer_http import ViewerRequest, head_block
 from edge.core.viewer_protocol_policy import plain_http_outcome
 from edge.pop.accesslog import AccessLog, AccessRecord
+from edge.pop.edge_code import EdgeCode
 from edge.pop.fill import Filler
 from edge.pop.stats import Stats
 from edge.pop.tier import RegionalTier
 from edge.security.features import EdgeSecurity
 
 DEFAULT_POP = "EMU50-C1"
-_WORDS = ("Hit", "RefreshHit", "Miss", "Error", "Redirect")
+_WORDS = ("Hit", "RefreshHit", "Miss", "Error", "Redirect", "FunctionGeneratedResponse",
+          "LambdaGeneratedResponse")
 POLICY_HEADS_KEPT = 4096  # stored heads with a response headers policy applied, per POP
 _CLOSE = b"Connection: close\r\n"
 _KEEP = b"Connection: keep-alive\r\n"  # HTTP/1.0 viewers need to be told
@@ -79,10 +83,13 @@ _AGE_LINES = [b"\r\nAge: %d\r\n" % n for n in range(3600)]
 @dataclass(slots=True)
 class Route:
     """Stage 2's result: the behaviour and the cache key (None when this method is not
-    cached under this behaviour, or caching is disabled)."""
+    cached under this behaviour, or caching is disabled); with a viewer-request function,
+    the request id it saw and its answer when it answered (or failed)."""
 
     behavior: CacheBehavior
     key: CacheKey | None
+    request_id: str | None = None
+    answer: Outcome | None = None
 
 
 class Pop:
@@ -117,6 +124,7 @@ class Pop:
         self._root = distribution.default_root_object
         self.https_port: int | None = None  # the edge's TLS listener, where redirects point
         self.security: EdgeSecurity | None = None  # OAC signing and FLE (edge/security/features.py)
+        self.edge_code: EdgeCode | None = None  # CloudFront Functions (edge/pop/edge_code.py)
 
     def _root_object(self, request: ViewerRequest) -> None:
         """``/`` (with or without a query) asks for the DefaultRootObject."""
@@ -133,6 +141,13 @@ class Pop:
         behavior = match_behavior(self._behaviors, self._default, path)
         method = request.method
         key = None
+        request_id = None
+        if behavior.functions and self.edge_code is not None and method in behavior.allowed_methods:
+            request_id = new_request_id()
+            answer = self.edge_code.viewer_request(behavior, request, request_id)
+            if answer is not None:
+                return Route(behavior, None, request_id, answer)
+            path, _, query = request.raw_path.partition("?")
         policy = behavior.policy
         if method in behavior.cached_methods and not policy.caching_disabled:
             headers: Mapping[str, str] = request.headers
@@ -141,7 +156,7 @@ class Pop:
                     self._edge_keyed[id(policy)], self.filler.viewer(request),
                     request.headers.get("User-Agent", "")), request.headers)
             key = cache_key(policy, method, request.headers.get("Host", ""), path, query, headers)
-        return Route(behavior, key)
+        return Route(behavior, key, request_id)
 
     def _keyed_on_edge_headers(self, policy: CachePolicy) -> bool:
         names = self._edge_keyed.get(id(policy))
@@ -155,7 +170,7 @@ class Pop:
         """The full response for a fresh cached object, or the request's :class:`Route` when
         it needs the whole pipeline (:meth:`respond`)."""
         route = self.route(request)
-        if route.key is None or request.content_length or request.chunked \
+        if route.key is None or route.answer is not None or request.content_length or request.chunked \
                 or request.method not in route.behavior.allowed_methods \
                 or (request.tls is None and route.behavior.viewer_protocol_policy != "allow-all"):
             return route
@@ -164,12 +179,14 @@ class Pop:
         if entry is None or "Range" in request.headers:
             return route
         word = "Error" if entry.is_error else "Hit"
-        request_id = new_request_id()
+        request_id = route.request_id or new_request_id()
         if not entry.is_error and (entry.etag or entry.last_modified) and \
                 viewer_has_it(request.headers.get("If-None-Match"),
                               request.headers.get("If-Modified-Since"), entry):
             entry = not_modified(entry)
         head = entry.head
+        if self.edge_code is not None and route.behavior.function_for("viewer-response"):
+            return self._hit_through_function(route, request, entry, word, request_id, now, started)
         policy = route.behavior.response_headers_policy
         if policy is not None:
             head = self._policy_head(policy, entry.status, entry.headers, head, request, word,
@@ -180,6 +197,35 @@ class Pop:
                   request_id=request_id, sc_bytes=len(data), now=now, started=started,
                   content_type=entry.content_type, content_len=len(entry.body), outcome=None)
         return data
+
+    def _hit_through_function(self, route: Route, request: ViewerRequest, entry: CacheEntry,
+                              word: str, request_id: str, now: float, started: float) -> bytes:
+        """A hit whose behaviour has a viewer-response function: rendered from its answer."""
+        outcome = from_entry(entry, now)
+        outcome.head = b""
+        outcome = self._through_viewer_response(route, request, outcome, request_id)
+        policy = route.behavior.response_headers_policy
+        if policy is not None:
+            outcome.head = self._policy_head(policy, outcome.status, outcome.headers, b"", request,
+                                             outcome.result_type, request_id, started, None)
+        data = self.render(outcome, request_id, request)
+        self.stats.count(outcome.result_type, outcome.detailed, outcome.status, entry.origin_id)
+        self._log(request, status=outcome.status, result=outcome.result_type, detailed=outcome.detailed,
+                  response_result=outcome.response_result_type, request_id=request_id, sc_bytes=len(data),
+                  now=now, started=started, content_type=outcome.content_type, content_len=len(outcome.body),
+                  outcome=outcome)
+        return data
+
+    def _through_viewer_response(self, route: Route, request: ViewerRequest, outcome: Outcome,
+                                 request_id: str) -> Outcome:
+        """``outcome`` as the behaviour's viewer-response function leaves it."""
+        assert self.edge_code is not None
+        answer = self.edge_code.viewer_response(route.behavior, request, outcome.status, outcome.headers,
+                                                request_id)
+        if isinstance(answer, Outcome):
+            return answer
+        status, headers = answer
+        return replace(outcome, status=status, headers=headers, head=b"", header_bytes=-1)
 
     def _render_entry(self, entry: CacheEntry, head: bytes, word: str, request_id: str, now: float,
                       request: ViewerRequest) -> bytes:
@@ -197,7 +243,7 @@ class Pop:
                       deliver: Callable[[bytes], bool], route: Route) -> None:
         """Answer ``request`` through ``deliver`` (False: the viewer is gone), then log it."""
         now = time.time()
-        request_id = new_request_id()
+        request_id = route.request_id or new_request_id()
         try:
             outcome = await self._decide(request, route, request_id, now)
         except asyncio.CancelledError:
@@ -220,6 +266,8 @@ class Pop:
             if range_header is not None:
                 outcome, served = ranged(outcome, range_header)
                 outcome.range = served
+        if self.edge_code is not None and route.answer is None and route.behavior.function_for("viewer-response"):
+            outcome = self._through_viewer_response(route, request, outcome, request_id)
         policy = route.behavior.response_headers_policy
         if policy is not None:
             fetch = outcome.fetch
@@ -245,6 +293,8 @@ class Pop:
         if refusal is not None:
             request.keep_alive = False  # as CloudFront: answer, then close
             return generated(refusal.status, refusal.detailed, request_id, refusal.reason)
+        if route.answer is not None:  # the viewer-request function answered (or failed)
+            return route.answer
         behavior, key = route.behavior, route.key
         if request.tls is None and behavior.viewer_protocol_policy != "allow-all":
             answer = plain_http_outcome(behavior.viewer_protocol_policy, request.host,
@@ -308,7 +358,8 @@ class Pop:
         close = _connection(request)
         if request.method == "HEAD":
             body = b""
-        return b"".join((head, self._tail[outcome.result_type], tail, close, b"\r\n", body))
+        return b"".join((head, self._tail.get(outcome.result_type) or self._tail["Error"], tail, close,
+                         b"\r\n", body))
 
     def reject(self, request: ViewerRequest, status: int, detailed: str, reason: str,
                started: float) -> bytes:

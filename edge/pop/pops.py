@@ -42,6 +42,11 @@ class Pops:
         self._next = (self._next + 1) % len(self.edges)
         return edge
 
+    def functions(self) -> dict[str, Any]:
+        """The CloudFront functions the POPs run (shared objects, one per name)."""
+        code = self.edges[0].edge_code
+        return dict(code.functions) if code is not None else {}
+
     def invalidate(self, path: str) -> int:
         """Drop ``path`` (``*`` last means prefix) from every POP and the tier."""
         exact = not path.endswith("*")
@@ -55,7 +60,9 @@ class Pops:
         for edge in self.edges:
             one = edge.stats.as_json(len(edge.cache))
             for name, value in one.items():
-                if isinstance(value, dict):
+                if name == "functions":
+                    _merge_functions(merged.setdefault(name, {}), value)
+                elif isinstance(value, dict):
                     slot = merged.setdefault(name, {})
                     for k, v in value.items():
                         slot[k] = slot.get(k, 0) + v
@@ -69,3 +76,13 @@ class Pops:
         if self.tier is not None:
             merged["regional_cache_objects"] = len(self.tier.cache)
         return merged
+
+
+def _merge_functions(into: dict[str, Any], one: dict[str, Any]) -> None:
+    """Sum one POP's function counters into ``into`` (by function, then outcome)."""
+    for name, entry in one.items():
+        slot = into.setdefault(name, {"invocations": 0, "by_outcome": {}, "cpu_ms": 0.0})
+        slot["invocations"] += entry["invocations"]
+        slot["cpu_ms"] = round(slot["cpu_ms"] + entry["cpu_ms"], 3)
+        for outcome, n in entry["by_outcome"].items():
+            slot["by_outcome"][outcome] = slot["by_outcome"].get(outcome, 0) + n

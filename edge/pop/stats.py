@@ -17,6 +17,13 @@ class Stats:
         self.failovers = 0
         self.outcomes: defaultdict[tuple[str, str, int, str], int] = defaultdict(int)
         self.origin_attempts: defaultdict[str, int] = defaultdict(int)
+        # CloudFront Functions: invocations by (function, outcome) and CPU milliseconds by function
+        self.functions: defaultdict[tuple[str, str], int] = defaultdict(int)
+        self.function_cpu_ms: defaultdict[str, float] = defaultdict(float)
+
+    def function(self, name: str, outcome: str, cpu_ms: float) -> None:
+        self.functions[(name, outcome)] += 1
+        self.function_cpu_ms[name] += cpu_ms
 
     def count(self, result_type: str, detailed: str, status: int, origin_id: str) -> None:
         self.outcomes[(result_type, detailed, status, origin_id)] += 1
@@ -45,4 +52,15 @@ class Stats:
             "origin_attempts": dict(self.origin_attempts),
             "failovers": self.failovers,
             "cache_objects": cache_objects,
+            "functions": self._functions(),
         }
+
+    def _functions(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for (name, outcome), n in list(self.functions.items()):
+            entry = out.setdefault(name, {"invocations": 0, "by_outcome": {}, "cpu_ms": 0.0})
+            entry["invocations"] += n
+            entry["by_outcome"][outcome] = n
+        for name, entry in out.items():
+            entry["cpu_ms"] = round(self.function_cpu_ms[name], 3)
+        return out

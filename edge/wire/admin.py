@@ -5,6 +5,8 @@
 | ``GET /stats`` | request counts by result type, detailed result type, origin and status; origin attempts; failovers; cached objects (summed over POPs, ``pops`` per POP) |
 | ``POST /invalidations`` body InvalidationBatch | 201 CloudFront's CreateInvalidation answer plus ``"ObjectsRemoved"``; every POP and the regional tier drop the paths |
 | ``GET /invalidations`` | 200 ``{"InvalidationList": {"Quantity", "Items": [...]}}`` |
+| ``GET /functions`` | 200 ``{name: {"fault": null or the fault}}``: the CloudFront functions the edge runs |
+| ``PUT /functions/NAME/fault`` body ``{"fault": "throw" or "slow" or "budget" or "invalid" or null}`` | 200 the function's state: chaos for edge code (``throw``: every run throws; ``slow``: each run burns 60 % of its CPU budget first; ``budget``: each run overruns its budget; ``invalid``: each run returns something that is not a request or response; null clears) |
 
 Errors are ``{"error": "...", "status": N}``.
 """
@@ -21,6 +23,7 @@ from contracts.token import authorized
 from edge.core.invalidation import InvalidationError, invalidation_answer, parse_batch
 from edge.pop.pops import Pops
 
+FUNCTION_FAULTS = ("throw", "slow", "budget", "invalid", None)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -66,7 +69,28 @@ def admin_app(pops: Pops, token: str,
                  for i in reversed(done)]
         return web.json_response({"InvalidationList": {"Quantity": len(items), "Items": items}})
 
+    async def functions(request: web.Request) -> web.Response:
+        return web.json_response({name: {"fault": f.fault} for name, f in pops.functions().items()})
+
+    async def function_fault(request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        function = pops.functions().get(name)
+        if function is None:
+            return _error(404, f"no CloudFront function {name!r} (known: {', '.join(pops.functions()) or 'none'})")
+        try:
+            body = json.loads(await request.read() or b"null")
+        except ValueError:
+            body = None
+        fault = body.get("fault", "missing") if isinstance(body, dict) else "missing"
+        if fault not in FUNCTION_FAULTS:
+            return _error(400, f"fault: must be one of {', '.join(str(f) for f in FUNCTION_FAULTS)} "
+                               f"(null clears), got {fault!r}")
+        function.fault = fault
+        return web.json_response({name: {"fault": fault}})
+
     app = web.Application(middlewares=[auth])
+    app.router.add_get("/functions", functions)
+    app.router.add_put("/functions/{name}/fault", function_fault)
     app.router.add_get("/stats", stats)
     app.router.add_post("/invalidations", invalidate)
     app.router.add_get("/invalidations", listing)
