@@ -98,7 +98,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ScenarioInputError(
             f"--duration: steps[{late.index}] ({late.describe()} at {late.at}) would fall after the "
             f"end of a {scenario.load.duration_s:g} s run")
-    state = {origin: st.UP for origin in scenario.origin_ids}
+    state = {origin: st.UP for origin in (*scenario.origin_ids, st.EDGE_TARGET)}
     for step in scenario.steps:  # a shorter run can move percentage steps past absolute ones
         if step.action in st.TRANSITIONS:
             try:

@@ -16,6 +16,10 @@ All times are seconds since load start; ``t`` is when a request was *sent* and
   or after ``t1`` that the target served again; null if none did.
 - ``resolution_s``: the probe interval; failover figures are exact to about one tick.
 - ``probe``: failover, failback and error figures from the probe's requests alone.
+
+A fault on the edge's own code (target ``edge``: a CloudFront function) breaks no origin, so
+nothing fails over: its failover and failback figures are null, never a number read off
+misses that an origin served as usual.
 """
 
 from __future__ import annotations
@@ -86,12 +90,17 @@ def time_to_recover_s(frame: pd.DataFrame, fault: FaultWindow, until: float, rat
     return 0.0 if len(short) == 0 else float(short.max() + 1)
 
 
+EDGE_TARGET = "edge"
+
+
 def _probe_figures(probe: pd.DataFrame, misses: pd.DataFrame, fault: FaultWindow,
                    grace_s: float) -> dict[str, Any]:
     """The same figures from the probe alone: one request per tick, so exact to one tick."""
     span, errors = error_window(probe, fault, grace_s)
-    return {"time_to_failover_s": time_to_failover_s(misses, fault), "error_window_s": span,
-            "errors": errors, "time_to_failback_s": time_to_failback_s(misses, fault)}
+    origin = fault.target != EDGE_TARGET
+    return {"time_to_failover_s": time_to_failover_s(misses, fault) if origin else None,
+            "error_window_s": span, "errors": errors,
+            "time_to_failback_s": time_to_failback_s(misses, fault) if origin else None}
 
 
 def fault_metrics(frame: pd.DataFrame, faults: list[FaultWindow], duration_s: float,
@@ -106,6 +115,7 @@ def fault_metrics(frame: pd.DataFrame, faults: list[FaultWindow], duration_s: fl
         before_start = faults[index - 1].t1 if index else -math.inf
         until = faults[index + 1].t0 if index + 1 < len(faults) else math.inf
         span, errors = error_window(frame, fault, grace_s)
+        origin = fault.target != EDGE_TARGET  # a fault on an origin, not on the edge's code
         rows.append({
             "id": fault.id,
             "target": fault.target,
@@ -114,12 +124,12 @@ def fault_metrics(frame: pd.DataFrame, faults: list[FaultWindow], duration_s: fl
             "t0": number(fault.t0, 3),
             "t1": number(fault.t1, 3),
             "closed": fault.closed,
-            "time_to_failover_s": time_to_failover_s(misses, fault),
+            "time_to_failover_s": time_to_failover_s(misses, fault) if origin else None,
             "failover_penalty_ms": failover_penalty_ms(misses, fault, before_start),
             "error_window_s": span,
             "errors": errors,
             "time_to_recover_s": number(time_to_recover_s(frame, fault, until, success_ratio), 4),
-            "time_to_failback_s": time_to_failback_s(misses, fault),
+            "time_to_failback_s": time_to_failback_s(misses, fault) if origin else None,
             "resolution_s": resolution,
             "probe": _probe_figures(probe, probe_misses, fault, grace_s) if len(probe) else None,
         })

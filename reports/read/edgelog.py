@@ -24,7 +24,7 @@ from reports.values import number
 
 MISMATCH_RATIO = 0.02
 MISMATCH_SLACK = 3  # requests: tiny counts may differ by the few in flight
-_WANTED = ("x-edge-result-type", "sc-status", "x-origin-attempts", "x-failover-reason",
+_WANTED = ("x-edge-result-type", "x-edge-detailed-result-type", "sc-status", "x-origin-attempts", "x-failover-reason",
            "fle-status", "fle-encrypted-fields")
 
 
@@ -150,6 +150,8 @@ def cross_check(path: Path, requests: pd.DataFrame) -> dict[str, Any]:
         result["failover_reasons"] = reasons
     if "x-origin-attempts" in log:
         result["origin_attempts"] = origin_attempts(log["x-origin-attempts"])
+    if "x-edge-detailed-result-type" in log:  # edge code's outcomes (FunctionExecutionError, ...) among them
+        result["detailed_result_types"] = _counts(log["x-edge-detailed-result-type"])
     not_hits = requests[~requests["x_cache"].isin(HIT_WORDS)]
     result["csv_origin_not_hits"] = _counts(not_hits["origin"])
     result["csv_origin"] = _counts(requests["origin"])

@@ -100,7 +100,10 @@ def _describe(params: dict[str, Any]) -> str:
     kind = params.get("type")
     if not kind:
         return ""
-    value = next((params[k] for k in ("status", "ms", "latency_ms", "bytes_per_s") if k in params), None)
+    if params.get("function"):  # a fault on the edge's CloudFront function
+        return f"{kind} in function {params['function']}"
+    value = next((params[k] for k in ("status", "ms", "latency_ms", "bytes_per_s", "certificate")
+                  if k in params), None)
     text = f"{kind} {value}" if value is not None else str(kind)
     chance = params.get("probability")
     if isinstance(chance, (int, float)) and not isinstance(chance, bool) and chance < 1:

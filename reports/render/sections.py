@@ -15,6 +15,11 @@ def headline(summary: dict[str, Any]) -> str:
     for f in summary["faults"]:
         tick = f.get("resolution_s")
         what = " ".join(str(part) for part in (f"#{f['id']}", f["target"], f["kind"], f.get("detail")) if part)
+        if f["target"] == "edge":  # edge code broke, no origin: nothing to fail over
+            lines.append(f"<li>fault {e(what)}: <b>{e(f['errors'])} errors</b> (a fault in the edge's "
+                         f"own code: no origin failed, nothing failed over), recovered after "
+                         f"{e(fmt(f['time_to_recover_s']))} s</li>")
+            continue
         failover = _timed(f["time_to_failover_s"], tick, "time_to_failover_s")
         failback = _timed(f["time_to_failback_s"], tick, "time_to_failback_s")
         lines.append(f"<li>fault {e(what)}: failed over in <b>{e(failover)} s</b>, "
@@ -177,6 +182,11 @@ def edge_log(summary: dict[str, Any]) -> str:
     if edge.get("failover_reasons"):
         reasons = ", ".join(f"{k}: {v}" for k, v in edge["failover_reasons"].items())
         parts.append(f"<p>failovers in the edge log: {e(edge['failovers'])} ({e(reasons)})</p>")
+    edge_code = {k: v for k, v in (edge.get("detailed_result_types") or {}).items()
+                 if k.startswith(("Function", "Lambda"))}
+    if edge_code:
+        parts.append("<p>Edge code outcomes in the edge log (x-edge-detailed-result-type): "
+                     + e(", ".join(f"{k} {v:,}" for k, v in sorted(edge_code.items()))) + "</p>")
     return "".join(parts)
 
 

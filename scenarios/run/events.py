@@ -61,8 +61,10 @@ class EventLog:
         self.kinds.append(kind)
         return event
 
-    def step(self, action: str, target: str, params: dict[str, Any], ok: bool) -> dict[str, Any]:
-        """Record a step; a successful one opens or closes its target's fault window."""
+    def step(self, action: str, target: str, params: dict[str, Any], ok: bool,
+             ts: float | None = None) -> dict[str, Any]:
+        """Record a step; a successful one opens or closes its target's fault window. ``ts``:
+        when the step was sent (what it causes can only come after that)."""
         edge = self.windows.edge(action, target) if ok else {}
         if edge.get("fault_edge") == "start":
             label = str(params.get("type")) if action == "fault" else action
@@ -73,7 +75,7 @@ class EventLog:
             if isinstance(chance, (int, float)) and chance < 1:
                 label += f", {chance * 100:g} % of requests"
             self.labels[edge["fault_id"]] = f"{target} ({label})"
-        event = self.record(action, target, params, ok, **edge)
+        event = self.record(action, target, params, ok, ts=ts, **edge)
         if edge:
             self.note_windows(event["ts"])
         return event

@@ -29,10 +29,14 @@ def summary_lines(summary: dict[str, Any], run_dir: Path) -> list[str]:
     for fault in summary.get("faults") or []:
         failover, tick = fault.get("time_to_failover_s"), fault.get("resolution_s")
         shown = with_resolution(failover, tick) + " s" if failover is not None and tick else _fmt(failover, " s")
+        what = (f"fault {fault.get('id')} {fault.get('kind')} on {fault.get('target')}"
+                f"{' (' + str(fault['detail']) + ')' if fault.get('detail') else ''}")
+        if fault.get("target") == "edge":  # the edge's own code: nothing fails over
+            lines.append(f"{what}: errors during the fault {fault.get('errors')}, recovered after "
+                         f"{_fmt(fault.get('time_to_recover_s'), ' s')} (no origin failed: no failover)")
+            continue
         lines.append(
-            f"fault {fault.get('id')} {fault.get('kind')} on {fault.get('target')}"
-            f"{' (' + str(fault['detail']) + ')' if fault.get('detail') else ''}: "
-            f"time to failover {shown if failover is not None else 'none within the window'}, "
+            f"{what}: time to failover {shown if failover is not None else 'none within the window'}, "
             f"errors during the fault {fault.get('errors')}")
     rows = summary.get("expect") or []
     for row in rows:

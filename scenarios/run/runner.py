@@ -235,15 +235,17 @@ class Run:
 
     def _apply(self, step: Step, rollback: bool = False) -> None:
         extra = {"rollback": True} if rollback else {}
+        sent = time.time()  # the step's time: nothing it causes can come before it
         try:
             params = self.stack.apply(step)
-            event = self.events.step(step.action, step.target, {**params, **extra}, ok=True)
+            event = self.events.step(step.action, step.target, {**params, **extra}, ok=True, ts=sent)
             if event.get("fault_edge") == "end":
                 self.last_close_ts = event["ts"]
             at = f" at {event['t']:.1f} s" if isinstance(event.get("t"), (int, float)) and not rollback else ""
             self.say(f"{'rollback' if rollback else 'step'}{at}: {step.describe()}")
         except Exception as exc:  # any step failure is recorded, and the run goes on
-            self.events.step(step.action, step.target, {**step.params, **extra, "error": str(exc)}, ok=False)
+            self.events.step(step.action, step.target, {**step.params, **extra, "error": str(exc)}, ok=False,
+                             ts=sent)
             self.deviate()
             self.say(f"{'rollback' if rollback else 'step'} failed: {step.describe()}: {exc}")
 

@@ -23,7 +23,7 @@ from reports.metrics.thresholds import parse_expect
 from scenarios.errors import ScenarioInputError
 from scenarios.spec import steps as st
 from scenarios.spec.fields import Checker
-from scenarios.spec.model import MAX_REPEAT, Scenario, Variant
+from scenarios.spec.model import MAX_REPEAT, Scenario, Step, Variant
 from scenarios.spec.parse_load import parse_abort, parse_load, parse_steady_state
 from scenarios.spec.parse_steps import parse_rollback, parse_step, replay
 from scenarios.spec.remote_config import parse_remote
@@ -95,6 +95,29 @@ def _origin_ids(dist_path: Path, check: Checker, where: tuple[Any, ...] = ("dist
     except EdgeError as exc:
         raise check.fail(where, f"the edge refuses it: {exc}") from None
     return tuple(distribution.origins)
+
+
+def _check_functions(dist_path: Path, edge_args: tuple[str, ...], steps: tuple[Step, ...],
+                     policies: dict[str, list[str]] | None, check: Checker) -> None:
+    """What the edge checks at start, checked now: every CloudFront function the distribution
+    associates is in ``--functions DIR``, and every edge fault names one of them."""
+    distribution = load_distribution(dist_path, load_custom_policies(**(policies or {})))
+    names = {n for b in (*distribution.behaviors, distribution.default_behavior) for _, n in b.functions}
+    where: tuple[Any, ...] = ("stack", "edge")
+    directory = next((edge_args[i + 1] for i, a in enumerate(edge_args[:-1]) if a == "--functions"), None)
+    if names and directory is None:
+        raise check.fail(where, f"the distribution associates CloudFront function {sorted(names)[0]!r}: "
+                                "add --functions DIR (the folder of NAME.js)")
+    folder = Path(directory) if directory is not None and Path(directory).is_absolute() else REPO_ROOT / str(directory)
+    for name in sorted(names):
+        if directory is not None and "{" not in directory and not (folder / f"{name}.js").is_file():
+            raise check.fail(where, f"--functions {directory}: no {name}.js for the associated function {name!r}")
+    for step in steps:
+        wanted = step.params.get("function") if step.target == st.EDGE_TARGET and step.action == "fault" else None
+        if wanted is not None and wanted not in names:
+            raise check.fail(("steps", step.index, "fault", "function"),
+                             f"{wanted!r} is not a function of the distribution (associated: "
+                             f"{', '.join(sorted(names)) or 'none'})")
 
 
 def _policy_files(edge_args: tuple[str, ...]) -> dict[str, list[str]]:
@@ -200,6 +223,9 @@ def parse_scenario(text: str, name: str, base: Path | None = None) -> Scenario:
                   for step in [part(lambda i=i, raw=raw: parse_step(raw, i, origins, check))] if step)
     windows = sum(1 for step in steps if st.opens_window(step.action)) \
         if origins and len(steps) == len(raw_steps) else None
+    if origins:
+        edge_args = tuple(str(a) for a in raw_edge) if isinstance(raw_edge, list) else ()
+        part(lambda: _check_functions(dist, edge_args, steps, policies, check))
     remote = part(lambda: parse_remote(top, origins, steps, check)) if origins else None
     report = part(lambda: check.mapping(top.get("report") or {}, ("report",), ("error_grace_s",)), {})
     fields = {

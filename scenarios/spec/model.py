@@ -83,6 +83,8 @@ class Step:
     def describe(self) -> str:
         if self.action == "invalidate":
             return f"invalidate {' '.join(self.params.get('paths', []))} on the edge"
+        if self.action == "fault" and "function" in self.params:
+            return f"fault {self.params.get('type')} on the edge's function {self.params['function']}"
         if self.action == "fault":
             return f"{self.action} {self.params.get('type')} on {self.target}"
         return f"{self.action} {self.target}"

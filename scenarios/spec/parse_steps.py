@@ -2,7 +2,10 @@
 
 A step is ``{at: TIME, ACTION: VALUE}``: ``fault: {target, type, ...}``, ``clear: ORIGIN`` or
 ``{target, name}``, ``kill|stop|restart|pause|resume|blackhole|unblackhole: ORIGIN``, or
-``invalidate: PATH`` / ``[PATH, ...]`` (on the edge). Rollback steps are the same without ``at``.
+``invalidate: PATH`` / ``[PATH, ...]`` (on the edge). Edge code has faults too:
+``fault: {target: edge, function: NAME, type: throw|slow|budget|invalid}`` and ``clear: edge``
+(the edge's CloudFront function NAME; a window like an origin fault's). Rollback steps are the
+same without ``at``.
 """
 
 from __future__ import annotations
@@ -57,6 +60,9 @@ def parse_action(item: dict[str, Any], path: Path_, origins: tuple[str, ...], ch
         fault = check.mapping(value, (*path, action), None)
         target = fault.get("target")
         params = {k: v for k, v in fault.items() if k != "target"}
+        if target == st.EDGE_TARGET:  # edge code: a CloudFront function's chaos
+            check_function_fault(params, (*path, action), check)
+            return Step(at=at, at_s=0.0, action=action, target=st.EDGE_TARGET, params=params, index=index)
         check_fault(params, (*path, action), check)
         target_path: Path_ = (*path, action, "target")
     elif action == "clear" and isinstance(value, dict):
@@ -66,6 +72,8 @@ def parse_action(item: dict[str, Any], path: Path_, origins: tuple[str, ...], ch
         target_path = (*path, action, "target")
     else:
         target, target_path = value, (*path, action)
+    if action == "clear" and target == st.EDGE_TARGET:
+        return Step(at=at, at_s=0.0, action=action, target=st.EDGE_TARGET, params={}, index=index)
     if target not in origins:
         raise check.fail(target_path, f"unknown origin {target!r} (the distribution's: {', '.join(origins)})")
     return Step(at=at, at_s=0.0, action=action, target=str(target), params=params, index=index)
@@ -78,6 +86,22 @@ def check_fault(params: dict[str, Any], path: Path_, check: Checker) -> None:
     except FaultSpecError as exc:
         where, _, what = str(exc).partition(": ")
         raise check.fail((*path, *where.split(".")[1:]), what) from None
+
+
+FUNCTION_FAULTS = ("throw", "slow", "budget", "invalid")
+
+
+def check_function_fault(params: dict[str, Any], path: Path_, check: Checker) -> None:
+    """``{target: edge, function: NAME, type: throw|slow|budget|invalid}``: what the edge's
+    ``PUT /functions/NAME/fault`` takes (edge/wire/admin.py)."""
+    for key in params:
+        if key not in ("function", "type"):
+            raise check.fail((*path, key), "unknown key (an edge fault takes: target, function, type)")
+    name = params.get("function")
+    if not isinstance(name, str) or not name:
+        raise check.fail((*path, "function"), "required: the CloudFront function to break (its name)")
+    if params.get("type") not in FUNCTION_FAULTS:
+        raise check.fail((*path, "type"), f"must be one of {', '.join(FUNCTION_FAULTS)}, got {params.get('type')!r}")
 
 
 def parse_step(raw: Any, index: int, origins: tuple[str, ...], check: Checker) -> Step:
@@ -104,10 +128,10 @@ def parse_rollback(raw: Any, origins: tuple[str, ...], check: Checker) -> tuple[
 
 def replay(steps: tuple[Step, ...], origins: tuple[str, ...], check: Checker) -> None:
     """Refuse step orders the origins cannot follow (restart a running origin, ...)."""
-    state = {origin: st.UP for origin in origins}
+    state = {origin: st.UP for origin in (*origins, st.EDGE_TARGET)}
     fault_names: dict[str, str | None] = {}
     for step in steps:
-        if step.target == st.EDGE_TARGET or step.action not in st.TRANSITIONS:
+        if step.action not in st.TRANSITIONS:
             continue
         try:
             state[step.target] = st.transition(step.action, state[step.target])

@@ -121,7 +121,7 @@ def _refuse_local_steps(steps: tuple[Any, ...], remote_ids: set[str], check: Che
         if step.action in LOCAL_ONLY:
             raise check.fail(path, f"refused with remote origins: {step.action} {LOCAL_ONLY[step.action]}")
         if step.target == EDGE_TARGET:
-            raise check.fail(path, f"refused with remote origins: control on the edge {EDGE_CONTROL}")
+            raise check.fail(path, f"refused with remote origins: {step.action} on the edge {EDGE_CONTROL}")
         if step.target not in remote_ids:
             raise check.fail(path, f"origin {step.target!r} has no control URL under 'origins' "
                                    f"(remote origins: {', '.join(sorted(remote_ids))})")

@@ -18,6 +18,8 @@ that window. One window per target at a time keeps every window well defined.
     unblackhole blackholed up    remove that rule
 
 ``invalidate`` acts on the edge, not on an origin: it moves no state and opens no window.
+The edge itself moves through ``fault`` and ``clear`` only: a fault on one of its CloudFront
+functions (``fault: {target: edge, function: NAME, type: ...}``) opens a window like an origin's.
 """
 
 from __future__ import annotations

@@ -41,7 +41,8 @@ class Stack:
         self.edge: procs.Child | None = None
         self.children: list[procs.Child] = []  # every process ever started, for the final check
         self.expected_down: set[str] = set()
-        self.state = {origin_id: st.UP for origin_id in scenario.origin_ids}
+        self.state = {origin_id: st.UP for origin_id in (*scenario.origin_ids, st.EDGE_TARGET)}
+        self.function_fault: str | None = None  # the CloudFront function a step broke
         self.blackholes = Blackholes()
         self.invalidations = 0
         self.tls_dir: Path | None = None  # RUN/tls when the distribution needs HTTPS (scenarios/stack/tls.py)
@@ -139,8 +140,12 @@ class Stack:
         """Carry out one step; returns what to record as the event's params. Raises on failure."""
         if step.action == CONTROL:  # an API call; moves no state (scenarios/spec/control_step.py)
             return self.api_call(step)
-        if step.target == st.EDGE_TARGET:
+        if step.target == st.EDGE_TARGET and step.action == "invalidate":
             return self.invalidate(step.params["paths"])
+        if step.target == st.EDGE_TARGET:  # a fault on (or the clearing of) a CloudFront function
+            params = self.function_step(step)
+            self.state[st.EDGE_TARGET] = st.TRANSITIONS[step.action][1]
+            return params
         params = self._apply_to_origin(step)
         self.state[step.target] = st.TRANSITIONS[step.action][1]
         return params
@@ -162,6 +167,20 @@ class Stack:
         if step.target == st.EDGE_TARGET:
             return self.edge is not None and self.edge.alive()
         return st.allowed(step.action, self.state[step.target])
+
+    def function_step(self, step: Step) -> dict[str, Any]:
+        """``PUT /functions/NAME/fault`` on the edge's admin API (null clears)."""
+        if self.edge is None or not self.edge.ready.get("admin"):
+            raise StackError("the edge has no admin API to break its functions through")
+        name = step.params["function"] if step.action == "fault" else self.function_fault
+        if name is None:
+            return {}
+        fault = step.params["type"] if step.action == "fault" else None
+        answer = control_call(f"http://{self.edge.ready['admin']}",
+                              {"method": "PUT", "path": f"/functions/{name}/fault", "body": {"fault": fault}},
+                              self.admin_token)
+        self.function_fault = name if fault else None
+        return {**step.params, "answer": answer}
 
     def invalidate(self, paths: list[str]) -> dict[str, Any]:
         """An invalidation of ``paths`` on the edge (see :mod:`scenarios.stack.invalidation`)."""
@@ -232,6 +251,14 @@ class Stack:
     def reset_faults(self) -> list[str]:
         """Remove blackholes, resume paused origins, POST /reset to every live one; returns the failures."""
         problems = self.blackholes.remove_all()
+        if self.function_fault is not None and self.edge is not None and self.edge.alive():
+            try:
+                control_call(f"http://{self.edge.ready['admin']}",
+                             {"method": "PUT", "path": f"/functions/{self.function_fault}/fault",
+                              "body": {"fault": None}}, self.admin_token)
+                self.function_fault = None
+            except (RuntimeError, OSError) as exc:  # control_call's error line
+                problems.append(f"edge function {self.function_fault}: {exc}")
         for origin_id, child in self.origins.items():
             if not child.alive():
                 continue

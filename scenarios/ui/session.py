@@ -149,11 +149,12 @@ class PanelSession:
             if not stacked and not st.allowed(step.action, state):
                 before = st.TRANSITIONS[step.action][0]
                 raise PanelError(f"cannot {step.action} {step.target}: it is {state} (it must be {before})", status=409)
+            sent = time.time()  # the step's time: nothing it causes can come before it
             try:
                 params = self.stack.apply(step)
             except Exception as exc:  # the origin's or the edge's own message, one line
                 message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                self.events.step(step.action, step.target, {**step.params, "error": message}, ok=False)
+                self.events.step(step.action, step.target, {**step.params, "error": message}, ok=False, ts=sent)
                 if stacked:
                     self.stack.state[step.target] = FAULTED
                 raise PanelError(f"{step.describe()} failed: {message}", status=502) from None
@@ -163,7 +164,7 @@ class PanelSession:
             if step.action == "clear" and step.params.get("name") and self._faults(step.target):
                 self.stack.state[step.target] = FAULTED  # other faults remain: the window stays open
                 return self.events.record("clear", step.target, params)
-            return self.events.step(step.action, step.target, params, ok=True)
+            return self.events.step(step.action, step.target, params, ok=True, ts=sent)
 
     def _faults(self, origin_id: str) -> list[dict[str, Any]]:
         try:

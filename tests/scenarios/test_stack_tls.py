@@ -47,4 +47,5 @@ def test_a_run_serves_https_when_any_request_of_its_distribution_would(tmp_path:
 def test_the_shipped_distributions() -> None:
     shipped = {p.stem: needs_tls(p) for p in (REPO / "distributions").glob("*.json")}
     assert shipped == {"default": False, "aws-default-timeouts": False, "criteria-502-503-504": False,
-                       "https": True, "fle": True, "oac": True}
+                       "https": True, "fle": True, "oac": True, "function-group": False,
+                       "function-canonical": False}
