@@ -9,6 +9,7 @@ from contracts.cli import run_main
 from edge.app import serve
 from edge.cli import check_origin_mapping, parse_args
 from edge.compute.functions import FunctionLoadError, load_functions
+from edge.compute.lambdas import LambdaLoadError, load_lambdas
 from edge.config.loader import load_distribution
 from edge.config.policy_files import load_custom_policies
 from edge.config.viewer_location import load_viewer_location
@@ -40,9 +41,11 @@ def _main(argv: list[str]) -> int:
     security = EdgeSecurity(distribution, options.config, options.security)
     locations = load_viewer_location(options.viewer_location)
     names = {name for b in (*distribution.behaviors, distribution.default_behavior) for _, name in b.functions}
+    lambda_names = {name for b in (*distribution.behaviors, distribution.default_behavior) for _, name in b.lambdas}
     try:
         functions = load_functions(names, options.functions_dir, options.kvs, options.function_budget_ms)
-    except FunctionLoadError as exc:
+        handlers = load_lambdas(lambda_names, options.lambdas_dir)
+    except (FunctionLoadError, LambdaLoadError) as exc:
         raise UsageError(str(exc)) from None
     try:
         import uvloop  # optional: roughly 10-20 % more requests per second on the hit path
@@ -51,7 +54,7 @@ def _main(argv: list[str]) -> int:
     else:
         runner = uvloop.run
     try:
-        runner(serve(distribution, options, security, locations, functions))
+        runner(serve(distribution, options, security, locations, functions, handlers))
     except OSError as exc:  # e.g. the listen address is taken
         raise UsageError(f"cannot listen: {exc.strerror or exc}") from None
     except KeyboardInterrupt:

@@ -15,11 +15,12 @@ from contracts.tls import server_context
 from contracts.token import new_token
 from edge.cli import Options
 from edge.compute.functions import CloudFrontFunction
+from edge.compute.lambdas import LambdaHandler
 from edge.config.model import Distribution
 from edge.core.cache import Cache
 from edge.core.viewer_context import location_for
 from edge.pop.accesslog import AccessLog
-from edge.pop.edge_code import EdgeCode
+from edge.pop.edge_code import EdgeCode, LambdaRunner
 from edge.pop.pop import Pop
 from edge.pop.pops import Pops, pop_names
 from edge.pop.tier import RegionalTier, needs_tier
@@ -61,7 +62,8 @@ def build_pops(distribution: Distribution, options: Options, upstream: OriginCli
 async def serve(distribution: Distribution, options: Options,
                 security: EdgeSecurity | None = None,
                 locations: Mapping[str, Mapping[str, str]] | None = None,
-                functions: dict[str, CloudFrontFunction] | None = None) -> None:
+                functions: dict[str, CloudFrontFunction] | None = None,
+                handlers: dict[str, LambdaHandler] | None = None) -> None:
     """Run until SIGTERM/SIGINT; then stop listening, finish, flush the log."""
     log = AccessLog(options.access_log)
     upstream = OriginClient(distribution.origins, options.origins,
@@ -69,10 +71,13 @@ async def serve(distribution: Distribution, options: Options,
                             tls_addresses=options.origins_tls, tls_dir=options.tls_dir)
     await upstream.start()
     pops = build_pops(distribution, options, upstream, log, locations)
+    # Lambda@Edge: one thread pool for the process (its concurrency is the process's).
+    lambdas = (LambdaRunner(handlers, pops.edges[0].stats, options.lambda_concurrency, options.lambda_timeout_s)
+               if handlers else None)
     for edge in pops.edges:
         edge.security = security  # OAC signing and FLE (edge/security/features.py)
-        if functions:  # CloudFront Functions, shared by the POPs (edge/pop/edge_code.py)
-            edge.edge_code = EdgeCode(functions, distribution, edge.stats)
+        if functions or lambdas:  # edge code, shared by the POPs (edge/pop/edge_code.py)
+            edge.edge_code = edge.filler.edge_code = EdgeCode(functions or {}, distribution, edge.stats, lambdas)
     loop = asyncio.get_running_loop()
     connections: set[ViewerProtocol] = set()
     stop = asyncio.Event()
@@ -122,6 +127,8 @@ async def serve(distribution: Distribution, options: Options,
             await admin.cleanup()
         await upstream.close()
         await log.close()
+        if lambdas is not None:
+            lambdas.close()
 
 
 async def _drain(connections: set[ViewerProtocol]) -> None:

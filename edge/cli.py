@@ -38,6 +38,9 @@ class Options:
     functions_dir: str | None = None  # --functions: DIR/NAME.js for each associated CloudFront function
     kvs: dict[str, str] = field(default_factory=dict)  # --kvs NAME=FILE: key value stores
     function_budget_ms: float = 5.0  # --function-budget-ms: CPU time per invocation
+    lambdas_dir: str | None = None  # --lambdas: DIR/NAME.py for each Lambda@Edge function
+    lambda_concurrency: int = 64  # --lambda-concurrency: handlers running at once
+    lambda_timeout_s: float | None = None  # --lambda-timeout-s: instead of 5 s / 30 s
     pops: int = 1
     collapse: bool = True
     regional_tier: bool = False
@@ -91,6 +94,13 @@ def build_parser(pop_default: str) -> argparse.ArgumentParser:
                         "cf.kvs() takes the only one, cf.kvs(NAME) a named one)")
     p.add_argument("--function-budget-ms", type=float, default=5.0, metavar="MS",
                    help="CPU time a function may use per run before it is throttled (default 5)")
+    p.add_argument("--lambdas", metavar="DIR",
+                   help="Lambda@Edge: DIR/NAME.py (handler(event, context)) for each function the "
+                        "distribution associates (NAME: the function name in its ARN)")
+    p.add_argument("--lambda-concurrency", type=int, default=64, metavar="N",
+                   help="Lambda@Edge handlers running at once; more are 503 LambdaLimitExceeded (default 64)")
+    p.add_argument("--lambda-timeout-s", type=float, metavar="S",
+                   help="every handler's time limit (default: 5 s on viewer events, 30 s on origin events)")
     p.add_argument("--pops", type=int, default=1, metavar="N",
                    help="run N edge locations (1..32), each with its own cache and X-Amz-Cf-Pop; "
                         "viewer connections are spread across them")
@@ -152,6 +162,10 @@ def parse_args(argv: list[str], pop_default: str) -> Options:
         if not sep or not name or not path:
             raise UsageError(f"--kvs {item!r}: expected NAME=FILE")
         kvs[name] = path
+    if not 1 <= ns.lambda_concurrency <= 1000:
+        raise UsageError(f"--lambda-concurrency: {ns.lambda_concurrency} is out of range (allowed 1..1000)")
+    if ns.lambda_timeout_s is not None and not 0.1 <= ns.lambda_timeout_s <= 30:
+        raise UsageError(f"--lambda-timeout-s: {ns.lambda_timeout_s:g} is out of range (allowed 0.1..30)")
     if not 0.1 <= ns.function_budget_ms <= 1000:
         raise UsageError(f"--function-budget-ms: {ns.function_budget_ms:g} is out of range (allowed 0.1..1000)")
     return Options(
@@ -173,6 +187,9 @@ def parse_args(argv: list[str], pop_default: str) -> Options:
         functions_dir=ns.functions,
         kvs=kvs,
         function_budget_ms=ns.function_budget_ms,
+        lambdas_dir=ns.lambdas,
+        lambda_concurrency=ns.lambda_concurrency,
+        lambda_timeout_s=ns.lambda_timeout_s,
         pops=ns.pops,
         collapse=not ns.no_collapse,
         cache_bytes=parse_size(ns.cache_size),

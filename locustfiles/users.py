@@ -83,13 +83,39 @@ class _HarnessUser(FastHttpUser):
         interrupted, with the time it had waited so far (contracts/requests_csv.py)."""
         started, clock = time.time(), time.perf_counter()
         try:
-            self.client.get(path, name=name)
+            self.get_checked(path, name)
         except GreenletExit:
             self.environment.events.request.fire(
                 request_type="GET", name=name, response_time=(time.perf_counter() - clock) * 1000,
                 response_length=0, response=None, context=self.context(), start_time=started,
                 exception=Interrupted("the load stopped while this request was in flight"))
             raise
+
+
+    def get_checked(self, path: str, name: str) -> None:
+        """The GET, with its answer checked: a 200 that is not what was asked for counts as an
+        error, ``WrongContent``, though its status is 200 (say, an error page edge code made up).
+        A catalogue object's name says its size (``obj-RANK-SIZE``); an ``/api/`` answer is JSON."""
+        with self.client.get(path, name=name, catch_response=True) as response:
+            if response.status_code == 200:
+                wrong = wrong_content(path, len(response.content or b""), response.headers.get("Content-Type"))
+                if wrong:
+                    response.failure(WrongContent(wrong))
+
+
+class WrongContent(Exception):
+    """A 200 whose body is not the object asked for."""
+
+
+def wrong_content(path: str, size: int, content_type: str | None) -> str | None:
+    """Why a 200 for ``path`` is not what the origins serve there, or None (pure)."""
+    if path.startswith("/static/"):
+        tail = path.rsplit("-", 1)[-1]
+        if tail.isdigit() and size != int(tail):
+            return f"{size} bytes where {path} has {tail}: not the object asked for"
+    elif path.startswith("/api/") and not (content_type or "").startswith("application/json"):
+        return f"{content_type or 'no Content-Type'} where {path} answers JSON: not the API's answer"
+    return None
 
 
 def next_request(rng: random.Random, objects: Any) -> tuple[str, str]:

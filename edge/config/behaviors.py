@@ -28,8 +28,8 @@ def _methods(node: Node, allowed_sets: tuple[frozenset[str], ...]) -> frozenset[
     methods = frozenset(i.str() for i in items)
     if methods not in allowed_sets:
         allowed = " | ".join(",".join(sorted(s)) for s in allowed_sets)
-        raise node.get("Items").error(
-            f"{','.join(sorted(methods)) or 'nothing'} is not allowed (allowed: {allowed})")
+        shown = ",".join(m if m.isprintable() else repr(m) for m in sorted(methods))  # one line, always
+        raise node.get("Items").error(f"{shown or 'nothing'} is not allowed (allowed: {allowed})")
     return methods
 
 
@@ -73,6 +73,7 @@ def parse_behavior(node: Node, known: set[str], groups: dict[str, OriginGroup],
         origin_request_policy=_origin_request_policy(node, custom.origin_request),
         response_headers_policy=_response_headers_policy(node, custom.response_headers),
         functions=_function_associations(node),
+        lambdas=_lambda_associations(node),
         matcher=None if pattern == "*" else compile_path_pattern(pattern),
     )
 
@@ -116,6 +117,34 @@ def _function_associations(node: Node) -> tuple[tuple[str, str], ...]:
             raise item.get("FunctionARN").error(
                 f"{arn!r} is not a function ARN (arn:aws:cloudfront::ACCOUNT:function/NAME)")
         out.append((event, match.group(1)))
+    return tuple(out)
+
+
+LAMBDA_EVENTS = ("viewer-request", "origin-request", "origin-response", "viewer-response")
+_LAMBDA_ARN = re.compile(r"^arn:aws:lambda:us-east-1:\d{12}:function:([A-Za-z0-9_-]{1,64}):(\d+)$")
+
+
+def _lambda_associations(node: Node) -> tuple[tuple[str, str], ...]:
+    """LambdaFunctionAssociations: at most one per event type; a numbered version in us-east-1."""
+    out: list[tuple[str, str]] = []
+    for item in node.get("LambdaFunctionAssociations", {"Quantity": 0}).items():
+        event = item.get("EventType").str()
+        if event not in LAMBDA_EVENTS:
+            raise item.get("EventType").error(f"{event!r} is not allowed (allowed: {', '.join(LAMBDA_EVENTS)})")
+        if any(e == event for e, _ in out):
+            raise item.get("EventType").error(f"a second {event} function (one per event type)")
+        arn = item.get("LambdaFunctionARN").str()
+        match = _LAMBDA_ARN.match(arn)
+        if match is None:
+            raise item.get("LambdaFunctionARN").error(
+                f"{arn!r}: Lambda@Edge needs a numbered version of a function in us-east-1 "
+                "(arn:aws:lambda:us-east-1:ACCOUNT:function:NAME:VERSION)")
+        out.append((event, match.group(1)))
+    functions = {e for e, _ in _function_associations(node)}
+    clash = functions & {e for e, _ in out if e.startswith("viewer")}
+    if clash:
+        raise node.get("LambdaFunctionAssociations").error(
+            f"{sorted(clash)[0]}: a CloudFront function and a Lambda@Edge function on the same viewer event")
     return tuple(out)
 
 

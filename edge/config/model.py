@@ -99,11 +99,20 @@ class CacheBehavior:
     response_headers_policy: ResponseHeadersPolicy | None = None
     # CloudFront Functions by event type (viewer-request, viewer-response): the function's name
     functions: tuple[tuple[str, str], ...] = ()
+    # Lambda@Edge by event type (viewer-/origin-request/-response): the function's name
+    lambdas: tuple[tuple[str, str], ...] = ()
     matcher: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
     def function_for(self, event_type: str) -> str | None:
         """The name of the CloudFront function associated with ``event_type``, if any."""
         for event, name in self.functions:
+            if event == event_type:
+                return name
+        return None
+
+    def lambda_for(self, event_type: str) -> str | None:
+        """The name of the Lambda@Edge function associated with ``event_type``, if any."""
+        for event, name in self.lambdas:
             if event == event_type:
                 return name
         return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from edge.config.model import CacheBehavior, Target
 from edge.core.failover import AttemptResult
@@ -40,6 +40,8 @@ class FetchResult:
     failure: str | None = None
     failover_reason: str | None = None
     upstream_ms: float | None = None  # from the first attempt to the final answer (Server-Timing)
+    edge_error: Any = None  # an origin-request/-response Lambda@Edge failure (a FunctionError)
+    generated: bool = False  # the response came from an origin-request Lambda, not an origin
 
     @property
     def attempts_text(self) -> str:
@@ -53,4 +55,4 @@ class Fetcher(Protocol):
     async def fetch(self, target: Target, behavior: CacheBehavior, method: str, path_qs: str,
                     viewer_headers: Iterable[tuple[str, str]], body: bytes | None,
                     request_id: str, viewer: ViewerContext,
-                    extra_headers: dict[str, str] | None = None) -> FetchResult: ...
+                    extra_headers: dict[str, str] | None = None, hooks: Any = None) -> FetchResult: ...

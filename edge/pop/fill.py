@@ -33,6 +33,7 @@ import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from edge.config.model import CacheBehavior, Distribution
 from edge.core.cache import Cache, CacheEntry
@@ -60,6 +61,7 @@ class Filler:
                  location: Mapping[str, str] | None = None) -> None:
         self.distribution = distribution
         self.location = location if location is not None else DEFAULT_LOCATION
+        self.edge_code: Any = None  # EdgeCode when the distribution has Lambda@Edge (edge/pop/edge_code.py)
         self.upstream = upstream
         self.stats = stats
         self.collapse = collapse
@@ -118,6 +120,11 @@ class Filler:
         fetch = await self._fetch(request, behavior, method, request.raw_path, request.body,
                                   request_id, conditional)
         now = time.time()
+        if fetch.edge_error is not None:  # an origin-request/-response Lambda@Edge failed
+            error = fetch.edge_error
+            failed = generated(error.status, error.detailed, request_id, f"The Lambda function failed: {error}.")
+            failed.fetch = fetch
+            return failed
         response = fetch.response
         policy = behavior.policy
         if key is not None and stale is not None:
@@ -142,7 +149,8 @@ class Filler:
             outcome.fetch = fetch
         else:  # rule 5
             word = "Error" if response.status >= 400 else "Miss"
-            outcome = Outcome(response.status, response.headers, response.body, word, word,
+            outcome = Outcome(response.status, response.headers, response.body, word,
+                              "MissGeneratedResponse" if fetch.generated else word,  # an origin-request Lambda's
                               response.origin_id, fetch=fetch)
             if method == "HEAD":
                 outcome.head_length = response.content_length
@@ -177,10 +185,11 @@ class Filler:
         target = request.target or self.distribution.target(behavior.target_origin_id)  # a function may choose
         path, _, query = raw_path.partition("?")
         query = origin_query(behavior, query)
+        hooks = self.edge_code.origin_hooks(behavior, request, request_id) if self.edge_code else None
         fetch = await self.upstream.fetch(target, behavior, method,
                                           f"{path}?{query}" if query else path,
                                           request.raw_headers, body or None, request_id,
-                                          self.viewer(request), extra_headers=extra)
+                                          self.viewer(request), extra_headers=extra, hooks=hooks)
         for attempt in fetch.attempts:
             self.stats.origin_attempts[f"{attempt.origin_id}:{attempt.log_word}"] += 1
         if fetch.failover_reason:

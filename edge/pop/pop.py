@@ -90,6 +90,7 @@ class Route:
     key: CacheKey | None
     request_id: str | None = None
     answer: Outcome | None = None
+    lambda_pending: bool = False  # a viewer-request Lambda@Edge runs first (in _decide)
 
 
 class Pop:
@@ -140,23 +141,29 @@ class Pop:
         path, _, query = request.raw_path.partition("?")
         behavior = match_behavior(self._behaviors, self._default, path)
         method = request.method
-        key = None
         request_id = None
+        if behavior.lambdas and behavior.lambda_for("viewer-request") and method in behavior.allowed_methods:
+            return Route(behavior, None, new_request_id(), lambda_pending=True)  # keyed after the handler
         if behavior.functions and self.edge_code is not None and method in behavior.allowed_methods:
             request_id = new_request_id()
             answer = self.edge_code.viewer_request(behavior, request, request_id)
             if answer is not None:
                 return Route(behavior, None, request_id, answer)
             path, _, query = request.raw_path.partition("?")
+        return Route(behavior, self._key(behavior, request, path, query), request_id)
+
+    def _key(self, behavior: CacheBehavior, request: ViewerRequest, path: str, query: str) -> CacheKey | None:
+        """The cache key of ``request`` under ``behavior`` (None: not cached)."""
+        key = None
         policy = behavior.policy
-        if method in behavior.cached_methods and not policy.caching_disabled:
+        if request.method in behavior.cached_methods and not policy.caching_disabled:
             headers: Mapping[str, str] = request.headers
             if policy.headers and self._keyed_on_edge_headers(policy):
                 headers = _Overlay(cloudfront_headers(
                     self._edge_keyed[id(policy)], self.filler.viewer(request),
                     request.headers.get("User-Agent", "")), request.headers)
-            key = cache_key(policy, method, request.headers.get("Host", ""), path, query, headers)
-        return Route(behavior, key, request_id)
+            key = cache_key(policy, request.method, request.headers.get("Host", ""), path, query, headers)
+        return key
 
     def _keyed_on_edge_headers(self, policy: CachePolicy) -> bool:
         names = self._edge_keyed.get(id(policy))
@@ -170,7 +177,8 @@ class Pop:
         """The full response for a fresh cached object, or the request's :class:`Route` when
         it needs the whole pipeline (:meth:`respond`)."""
         route = self.route(request)
-        if route.key is None or route.answer is not None or request.content_length or request.chunked \
+        if route.key is None or route.answer is not None or route.behavior.lambdas \
+                or request.content_length or request.chunked \
                 or request.method not in route.behavior.allowed_methods \
                 or (request.tls is None and route.behavior.viewer_protocol_policy != "allow-all"):
             return route
@@ -268,6 +276,9 @@ class Pop:
                 outcome.range = served
         if self.edge_code is not None and route.answer is None and route.behavior.function_for("viewer-response"):
             outcome = self._through_viewer_response(route, request, outcome, request_id)
+        if self.edge_code is not None and route.behavior.lambda_for("viewer-response") \
+                and outcome.result_type not in ("LambdaGeneratedResponse",) and not outcome.detailed.startswith("Lambda"):
+            outcome = await self.edge_code.lambda_viewer_response(route.behavior, request, outcome, request_id)
         policy = route.behavior.response_headers_policy
         if policy is not None:
             fetch = outcome.fetch
@@ -296,6 +307,12 @@ class Pop:
         if route.answer is not None:  # the viewer-request function answered (or failed)
             return route.answer
         behavior, key = route.behavior, route.key
+        if route.lambda_pending and self.edge_code is not None and request.method in behavior.allowed_methods:
+            answer = await self.edge_code.lambda_viewer_request(behavior, request, request_id)
+            if answer is not None:
+                return answer
+            path, _, query = request.raw_path.partition("?")
+            key = route.key = self._key(behavior, request, path, query)
         if request.tls is None and behavior.viewer_protocol_policy != "allow-all":
             answer = plain_http_outcome(behavior.viewer_protocol_policy, request.host,
                                         request.raw_path, self.https_port, request_id)

@@ -45,7 +45,9 @@ class Pops:
     def functions(self) -> dict[str, Any]:
         """The CloudFront functions the POPs run (shared objects, one per name)."""
         code = self.edges[0].edge_code
-        return dict(code.functions) if code is not None else {}
+        if code is None:
+            return {}
+        return {**code.functions, **(code.lambdas.handlers if code.lambdas is not None else {})}
 
     def invalidate(self, path: str) -> int:
         """Drop ``path`` (``*`` last means prefix) from every POP and the tier."""

@@ -5,8 +5,8 @@
 | ``GET /stats`` | request counts by result type, detailed result type, origin and status; origin attempts; failovers; cached objects (summed over POPs, ``pops`` per POP) |
 | ``POST /invalidations`` body InvalidationBatch | 201 CloudFront's CreateInvalidation answer plus ``"ObjectsRemoved"``; every POP and the regional tier drop the paths |
 | ``GET /invalidations`` | 200 ``{"InvalidationList": {"Quantity", "Items": [...]}}`` |
-| ``GET /functions`` | 200 ``{name: {"fault": null or the fault}}``: the CloudFront functions the edge runs |
-| ``PUT /functions/NAME/fault`` body ``{"fault": "throw" or "slow" or "budget" or "invalid" or null}`` | 200 the function's state: chaos for edge code (``throw``: every run throws; ``slow``: each run burns 60 % of its CPU budget first; ``budget``: each run overruns its budget; ``invalid``: each run returns something that is not a request or response; null clears) |
+| ``GET /functions`` | 200 ``{name: {"fault": null or the fault}}``: the CloudFront functions and Lambda@Edge handlers the edge runs |
+| ``PUT /functions/NAME/fault`` body ``{"fault": "throw" or "slow" or "budget" or "invalid" or null}`` | 200 the function's state: chaos for edge code (``throw``: every run throws; ``slow``: each run burns 60 % of its CPU budget first; ``budget``: each run overruns its CPU budget (a function) or its time limit (a Lambda); ``invalid``: each run returns something that is not a request or response; null clears) |
 
 Errors are ``{"error": "...", "status": N}``.
 """

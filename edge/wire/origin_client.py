@@ -25,10 +25,14 @@ import asyncio
 import ssl
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import Any
 
 import aiohttp
 
 from contracts.tls import client_context
+from edge.compute.functions import FunctionError
+from edge.compute.lambdas import LambdaResponse
 from edge.config.model import CacheBehavior, Origin, Target
 from edge.core.failover import (
     CONNECT_REFUSED,
@@ -99,11 +103,14 @@ class OriginClient:
     async def fetch(self, target: Target, behavior: CacheBehavior, method: str, path_qs: str,
                     viewer_headers: Iterable[tuple[str, str]], body: bytes | None,
                     request_id: str, viewer_context: ViewerContext,
-                    extra_headers: dict[str, str] | None = None) -> FetchResult:
+                    extra_headers: dict[str, str] | None = None, hooks: Any = None) -> FetchResult:
         """Send a viewer request through ``target`` (one origin or a group).
 
         ``extra_headers`` (lower-case names) are the edge's own additions, such as the
-        conditional headers of a revalidation; they go out to every origin tried.
+        conditional headers of a revalidation; they go out to every origin tried. ``hooks``
+        (:class:`edge.pop.edge_code.OriginHooks`) run Lambda@Edge around each origin tried: the
+        origin-request handler before (it may answer instead of the origin), the
+        origin-response handler after, before failover is judged on what it returned.
         """
         viewer = list(viewer_headers)
         result = FetchResult()
@@ -113,13 +120,40 @@ class OriginClient:
             headers = origin_request_headers(viewer, behavior, origin, request_id, viewer_context)
             if extra_headers:
                 headers.update(extra_headers)
-            path = origin.origin_path + path_qs
             tls = origin.uses_https(viewer_context.https)
+            attempt_qs = path_qs
+            if hooks is not None:
+                try:
+                    changed = await hooks.before(origin, path_qs, headers, tls)
+                except FunctionError as error:
+                    result.edge_error = error
+                    return result
+                if isinstance(changed, LambdaResponse):  # the handler answered: no origin is asked
+                    result.response = OriginResponse(
+                        origin_id="", status=changed.status, headers=changed.headers, body=changed.body or b"",
+                        cache_control=_header(changed.headers, "cache-control"),
+                        expires=_header(changed.headers, "expires"), content_length=len(changed.body or b""))
+                    result.generated = True
+                    return result
+                attempt_qs, headers, origin = changed
+            path = origin.origin_path + attempt_qs
             if self._finalize is not None:
                 headers = self._finalize(origin.id, method, self._bases[origin.id, tls] + path,
                                          headers, body)
             response, last = await self._attempts(origin, tls, method, path, headers, body,
                                                   result.attempts)
+            if hooks is not None and response is not None:
+                try:
+                    answer = await hooks.after(origin, response.status, response.headers, response.body,
+                                               attempt_qs, headers, tls)
+                except FunctionError as error:
+                    result.edge_error = error
+                    return result
+                if answer.status != response.status:  # what failover is judged on now
+                    last = AttemptResult(origin.id, status=answer.status)
+                response = replace(response, status=answer.status, headers=answer.headers, body=answer.body or b"",
+                                   cache_control=_header(answer.headers, "cache-control"),
+                                   expires=_header(answer.headers, "expires"))
             if index < last_index and should_fail_over(
                     last, target.criteria, method, behavior.cached_methods, is_primary=index == 0):
                 result.failover_reason = failover_reason(last)
@@ -215,3 +249,7 @@ def origin_ssl_context(tls_dir: str, protocols: tuple[str, ...]) -> ssl.SSLConte
 
 def _host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
+
+
+def _header(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
+    return next((v for k, v in headers if k.lower() == name), None)

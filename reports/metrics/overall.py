@@ -170,4 +170,21 @@ def overview(frame: pd.DataFrame, duration_s: float) -> dict[str, Any]:
         "latency_ms": base["latency_ms"],
         "latency_ms_by_cache": latency_by_cache(frame),
         "by_origin": by_origin(frame),
+        "errors_by_kind": errors_by_kind(frame),
     }
+
+
+def errors_by_kind(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Failed requests by what went wrong (the error's class: ``LocustBadStatusCode``,
+    ``WrongContent``, ``ConnectionRefusedError``, ...) with the statuses they came with: a
+    ``WrongContent`` at status 200 is an answer that looked fine and was not."""
+    failed = frame[errors_mask(frame)]
+    out: dict[str, dict[str, Any]] = {}
+    if failed.empty:
+        return out
+    kinds = failed["error"].astype(str).str.partition(":")[0].str.strip().replace("", "unknown")
+    for (kind, status), n in failed.groupby([kinds, failed["status"]]).size().items():
+        entry = out.setdefault(str(kind), {"errors": 0, "by_status": {}})
+        entry["errors"] += int(n)
+        entry["by_status"][str(status)] = int(n)
+    return dict(sorted(out.items(), key=lambda item: -item[1]["errors"]))

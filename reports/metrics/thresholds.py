@@ -58,6 +58,7 @@ SUMMARY_SHAPE: dict[str, Any] = {
     "latency_ms": _LATENCY,
     "latency_ms_by_cache": _BY_CACHE,
     "by_origin": {"*": _ORIGIN},
+    "errors_by_kind": {"*": {"errors": LEAF, "by_status": ANY}},
     "phases": {"[]": {**{k: LEAF for k in ("requests", "errors", "error_ratio", "hit_ratio", "t_start", "t_end")},
                       "latency_ms": _LATENCY, "latency_ms_by_cache": _BY_CACHE,
                       "by_origin": {"*": _ORIGIN}, "streams": ANY}},

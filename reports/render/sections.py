@@ -22,6 +22,11 @@ def headline(summary: dict[str, Any]) -> str:
             continue
         failover = _timed(f["time_to_failover_s"], tick, "time_to_failover_s")
         failback = _timed(f["time_to_failback_s"], tick, "time_to_failback_s")
+        if f["time_to_failover_s"] is None:  # no miss was served by another origin meanwhile
+            lines.append(f"<li>fault {e(what)}: <b>did not fail over</b> (no miss in the window was served "
+                         f"by another origin), {e(f['errors'])} errors, recovered after "
+                         f"{e(fmt(f['time_to_recover_s']))} s</li>")
+            continue
         lines.append(f"<li>fault {e(what)}: failed over in <b>{e(failover)} s</b>, "
                      f"{e(f['errors'])} errors, recovered after {e(fmt(f['time_to_recover_s']))} s, "
                      f"failed back in {e(failback)} s</li>")
@@ -60,6 +65,11 @@ def key_numbers(summary: dict[str, Any]) -> str:
                 f"{info['requests']} responses naming it in all, hits included "
                 f"(share {fmt(info['share'])}), p50 {fmt(lat['p50'])} ms, p95 {fmt(lat['p95'])} ms")
         rows.append((f"by_origin.{e(origin)}", e(text)))
+    for kind, info in (summary.get("errors_by_kind") or {}).items():
+        statuses = ", ".join(f"{n:,} at status {status}" for status, n in info["by_status"].items())
+        looks_fine = " (answers that looked fine: a 200 that was not what was asked for)" \
+            if kind == "WrongContent" else ""
+        rows.append((f"errors_by_kind.{e(kind)}", e(f"{info['errors']:,}: {statuses}{looks_fine}")))
     return table(("metric", "value"), rows)
 
 

@@ -102,16 +102,22 @@ def _check_functions(dist_path: Path, edge_args: tuple[str, ...], steps: tuple[S
     """What the edge checks at start, checked now: every CloudFront function the distribution
     associates is in ``--functions DIR``, and every edge fault names one of them."""
     distribution = load_distribution(dist_path, load_custom_policies(**(policies or {})))
-    names = {n for b in (*distribution.behaviors, distribution.default_behavior) for _, n in b.functions}
-    where: tuple[Any, ...] = ("stack", "edge")
-    directory = next((edge_args[i + 1] for i, a in enumerate(edge_args[:-1]) if a == "--functions"), None)
-    if names and directory is None:
-        raise check.fail(where, f"the distribution associates CloudFront function {sorted(names)[0]!r}: "
-                                "add --functions DIR (the folder of NAME.js)")
-    folder = Path(directory) if directory is not None and Path(directory).is_absolute() else REPO_ROOT / str(directory)
-    for name in sorted(names):
-        if directory is not None and "{" not in directory and not (folder / f"{name}.js").is_file():
-            raise check.fail(where, f"--functions {directory}: no {name}.js for the associated function {name!r}")
+    behaviors = (*distribution.behaviors, distribution.default_behavior)
+    every: set[str] = set()
+    for flag, kind, suffix, names in (
+            ("--functions", "CloudFront function", ".js", {n for b in behaviors for _, n in b.functions}),
+            ("--lambdas", "Lambda@Edge function", ".py", {n for b in behaviors for _, n in b.lambdas})):
+        every |= names
+        where: tuple[Any, ...] = ("stack", "edge")
+        directory = next((edge_args[i + 1] for i, a in enumerate(edge_args[:-1]) if a == flag), None)
+        if names and directory is None:
+            raise check.fail(where, f"the distribution associates {kind} {sorted(names)[0]!r}: "
+                                    f"add {flag} DIR (the folder of NAME{suffix})")
+        folder = Path(str(directory)) if Path(str(directory)).is_absolute() else REPO_ROOT / str(directory)
+        for name in sorted(names):
+            if directory is not None and "{" not in directory and not (folder / f"{name}{suffix}").is_file():
+                raise check.fail(where, f"{flag} {directory}: no {name}{suffix} for the associated function {name!r}")
+    names = every
     for step in steps:
         wanted = step.params.get("function") if step.target == st.EDGE_TARGET and step.action == "fault" else None
         if wanted is not None and wanted not in names:

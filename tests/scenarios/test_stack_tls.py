@@ -48,4 +48,4 @@ def test_the_shipped_distributions() -> None:
     shipped = {p.stem: needs_tls(p) for p in (REPO / "distributions").glob("*.json")}
     assert shipped == {"default": False, "aws-default-timeouts": False, "criteria-502-503-504": False,
                        "https": True, "fle": True, "oac": True, "function-group": False,
-                       "function-canonical": False}
+                       "function-canonical": False, "lambda-masks": False}
