@@ -73,6 +73,7 @@ class ViewerRequest:
     peer: tuple[str, int] = ("127.0.0.1", 0)
     tls: tuple[str, str] | None = None  # (protocol, cipher) of a TLS viewer's connection
     target: Any = None  # a Target a viewer-request function chose (edge/pop/edge_code.py)
+    code_ms: float = 0.0  # time in edge code for this request (functions: CPU; Lambda@Edge: wall)
 
     @property
     def host(self) -> str:

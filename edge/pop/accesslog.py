@@ -1,9 +1,11 @@
-"""The edge access log: CloudFront's standard log format plus two emulator columns.
+"""The edge access log: CloudFront's standard log format plus three emulator columns.
 
 ``#Version: 1.0`` and ``#Fields:`` headers, then one tab-separated line per
 viewer request, ``-`` for empty values, the 33 standard fields in CloudFront's
-order followed by ``x-origin-attempts`` (``primary:503|secondary:200``) and
-``x-failover-reason`` (``status-503``, ``connect-error``, ``timeout`` or ``-``).
+order followed by ``x-origin-attempts`` (``primary:503|secondary:200``),
+``x-failover-reason`` (``status-503``, ``connect-error``, ``timeout`` or ``-``) and
+``x-edge-code-ms`` (milliseconds spent in CloudFront Functions, CPU, and Lambda@Edge
+handlers, wall clock, for this request; ``-`` when none ran).
 
 Records are kept in memory as they come and formatted and written by a
 background flush at least once a second and on close, so the request path
@@ -26,7 +28,7 @@ STANDARD_FIELDS = (
     "c-port", "time-to-first-byte", "x-edge-detailed-result-type", "sc-content-type",
     "sc-content-len", "sc-range-start", "sc-range-end",
 )
-EMULATOR_FIELDS = ("x-origin-attempts", "x-failover-reason")
+EMULATOR_FIELDS = ("x-origin-attempts", "x-failover-reason", "x-edge-code-ms")
 FIELDS = STANDARD_FIELDS + EMULATOR_FIELDS
 HEADER = "#Version: 1.0\n#Fields: " + " ".join(FIELDS) + "\n"
 
@@ -69,6 +71,7 @@ class AccessRecord:
     range_end: int | None
     origin_attempts: str | None
     failover_reason: str | None
+    edge_code_ms: float | None = None
 
 
 _TEXT_MEMO: dict[str, str] = {}
@@ -128,7 +131,8 @@ def format_record(r: AccessRecord) -> str:
         f"{'-' if r.range_start is None else r.range_start}\t"
         f"{'-' if r.range_end is None else r.range_end}\t"
         f"{'-' if r.origin_attempts is None else o(r.origin_attempts)}\t"
-        f"{'-' if r.failover_reason is None else o(r.failover_reason)}"
+        f"{'-' if r.failover_reason is None else o(r.failover_reason)}\t"
+        f"{'-' if r.edge_code_ms is None else f'{r.edge_code_ms:.3f}'}"
     )
 
 

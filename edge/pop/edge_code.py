@@ -122,7 +122,7 @@ class EdgeCode:
                                request.peer[0], request_id, request.host)
         try:
             changed = await self.lambdas.run(name, "viewer-request", event, request_id,
-                                             lambda r: _request_or_response(r, "viewer-request"))
+                                             lambda r: _request_or_response(r, "viewer-request"), request)
         except FunctionError as error:
             return _lambda_error(error, request_id)
         if isinstance(changed, LambdaResponse):
@@ -143,7 +143,7 @@ class EdgeCode:
                               outcome.status, reason(outcome.status), outcome.headers)
         try:
             answer = await self.lambdas.run(name, "viewer-response", event, request_id,
-                                            lambda r: as_response(r, "viewer-response"))
+                                            lambda r: as_response(r, "viewer-response"), request)
         except FunctionError as error:
             return _lambda_error(error, request_id)
         return replace(outcome, status=answer.status, headers=answer.headers, head=b"", header_bytes=-1)
@@ -170,6 +170,7 @@ class EdgeCode:
                               request.peer[0], request_id, request.host)
         try:
             invocation = self.functions[name].run(event)
+            request.code_ms += invocation.cpu_ms
             if is_response(invocation.result):
                 answer = generated_response(invocation.result)
                 self.stats.function(name, "FunctionGeneratedResponse", invocation.cpu_ms)
@@ -197,6 +198,7 @@ class EdgeCode:
         event["response"] = response_part(status, reason(status), headers)
         try:
             invocation = self.functions[name].run(event)
+            request.code_ms += invocation.cpu_ms
             answer = generated_response(invocation.result)
         except FunctionError as error:
             return self._failed(name, error, request_id)
@@ -238,7 +240,7 @@ class LambdaRunner:
         self._busy = 0
 
     async def run(self, name: str, event_type: str, event: dict[str, Any], request_id: str,
-                  check: Callable[[Any], Any]) -> Any:
+                  check: Callable[[Any], Any], request: ViewerRequest | None = None) -> Any:
         """What ``check`` makes of the handler's result; FunctionError for the documented
         failures. Every run is counted in /stats by outcome."""
         handler = self.handlers[name]
@@ -260,6 +262,8 @@ class LambdaRunner:
             raise FunctionError("LambdaExecutionError", 503, f"{name}: {type(exc).__name__}: {exc}") from None
         finally:
             self._busy -= 1
+            if request is not None:  # the access log's x-edge-code-ms
+                request.code_ms += (time.perf_counter() - started) * 1000
         took = (time.perf_counter() - started) * 1000
         try:
             checked = check(result)
@@ -323,7 +327,7 @@ class OriginHooks:
             return path_qs, headers, origin
         event = self._event("origin-request", origin, path_qs, headers, https)
         changed = await self.runner.run(self.before_name, "origin-request", event, self.request_id,
-                                        lambda r: _request_or_response(r, "origin-request"))
+                                        lambda r: _request_or_response(r, "origin-request"), self.request)
         if isinstance(changed, LambdaResponse):
             return changed
         return changed.raw_path, {k.lower(): v for k, v in changed.headers}, _origin_from(origin, changed.origin)
@@ -336,7 +340,7 @@ class OriginHooks:
         event = with_response(self._event("origin-response", origin, path_qs, request_headers, https),
                               status, reason(status), headers)
         answer = await self.runner.run(self.after_name, "origin-response", event, self.request_id,
-                                       lambda r: as_response(r, "origin-response"))
+                                       lambda r: as_response(r, "origin-response"), self.request)
         return LambdaResponse(answer.status, answer.headers, body if answer.body is None else answer.body)
 
 

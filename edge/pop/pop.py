@@ -425,6 +425,7 @@ class Pop:
             outcome.range[1] if known and outcome.range else None,    # range_end
             fetch.attempts_text if fetch else None,                   # origin_attempts
             fetch.failover_reason if fetch else None,                 # failover_reason
+            request.code_ms or None,                                  # edge_code_ms
         ))
 
 

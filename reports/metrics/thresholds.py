@@ -69,6 +69,7 @@ SUMMARY_SHAPE: dict[str, Any] = {
         "probe": _FAULT_TIMES}},
     "edge_log": {**{k: LEAF for k in ("requests", "failovers", "difference_ratio", "csv_requests",
                                        "csv_no_response")},
+                 "edge_code_ms": {k: LEAF for k in ("requests", "p50", "p99", "max")},
                  **{k: ANY for k in ("failover_reasons", "origin_attempts", "result_types",
                                      "detailed_result_types", "status",
                                      "csv_origin", "csv_origin_not_hits", "csv_status", "csv_x_cache")}},

@@ -25,6 +25,7 @@ from reports.values import number
 MISMATCH_RATIO = 0.02
 MISMATCH_SLACK = 3  # requests: tiny counts may differ by the few in flight
 _WANTED = ("x-edge-result-type", "x-edge-detailed-result-type", "sc-status", "x-origin-attempts", "x-failover-reason",
+           "x-edge-code-ms",
            "fle-status", "fle-encrypted-fields")
 
 
@@ -152,6 +153,13 @@ def cross_check(path: Path, requests: pd.DataFrame) -> dict[str, Any]:
         result["origin_attempts"] = origin_attempts(log["x-origin-attempts"])
     if "x-edge-detailed-result-type" in log:  # edge code's outcomes (FunctionExecutionError, ...) among them
         result["detailed_result_types"] = _counts(log["x-edge-detailed-result-type"])
+    if "x-edge-code-ms" in log:  # time in edge code, over the requests that ran some
+        spent = pd.to_numeric(log["x-edge-code-ms"], errors="coerce").dropna()
+        if len(spent):
+            result["edge_code_ms"] = {"requests": int(len(spent)),
+                                      "p50": number(float(spent.quantile(0.5)), 3),
+                                      "p99": number(float(spent.quantile(0.99)), 3),
+                                      "max": number(float(spent.max()), 3)}
     not_hits = requests[~requests["x_cache"].isin(HIT_WORDS)]
     result["csv_origin_not_hits"] = _counts(not_hits["origin"])
     result["csv_origin"] = _counts(requests["origin"])

@@ -197,6 +197,11 @@ def edge_log(summary: dict[str, Any]) -> str:
     if edge_code:
         parts.append("<p>Edge code outcomes in the edge log (x-edge-detailed-result-type): "
                      + e(", ".join(f"{k} {v:,}" for k, v in sorted(edge_code.items()))) + "</p>")
+    spent = edge.get("edge_code_ms")
+    if spent:
+        parts.append(f"<p>Time in edge code (x-edge-code-ms), over the {spent['requests']:,} requests that "
+                     f"ran some: p50 {e(fmt(spent['p50']))} ms, p99 {e(fmt(spent['p99']))} ms, "
+                     f"max {e(fmt(spent['max']))} ms</p>")
     return "".join(parts)
 
 

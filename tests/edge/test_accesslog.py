@@ -24,23 +24,24 @@ def record(**over: object) -> AccessRecord:
     return AccessRecord(**values)  # type: ignore[arg-type]
 
 
-def test_fields_are_cloudfront_33_then_emulator_2() -> None:
-    assert len(FIELDS) == 35
+def test_fields_are_cloudfront_33_then_emulator_3() -> None:
+    assert len(FIELDS) == 36
     assert FIELDS[:3] == ("date", "time", "x-edge-location")
     assert FIELDS[28] == "x-edge-detailed-result-type" and FIELDS[32] == "sc-range-end"
-    assert FIELDS[33:] == ("x-origin-attempts", "x-failover-reason")
+    assert FIELDS[33:] == ("x-origin-attempts", "x-failover-reason", "x-edge-code-ms")
 
 
 def test_format_record() -> None:
     line = format_record(record())
     fields = parse_line(line)
-    assert len(line.split("\t")) == 35
+    assert len(line.split("\t")) == 36
     assert fields["date"] == "2025-11-28" and fields["time"] == "12:30:00"
     assert fields["cs(User-Agent)"] == "Mozilla/5.0%20(X11)"   # spaces URL-encoded
     assert fields["cs-uri-query"] == "-" and fields["cs(Referer)"] == "-"
     assert fields["time-taken"] == "0.012"
     assert fields["x-origin-attempts"] == "primary:503|secondary:200"
     assert fields["x-failover-reason"] == "status-503"
+    assert fields["x-edge-code-ms"] == "-"  # no edge code ran
 
 
 def test_buffered_until_flush_and_on_close(tmp_path: Path) -> None:

@@ -168,6 +168,9 @@ def test_a_viewer_request_function_runs_before_the_cache_key(make_edge: EdgeFact
     assert stats["functions"]["rewrite"]["by_outcome"] == {"ok": 2, "FunctionGeneratedResponse": 1}
     assert stats["functions"]["tag"]["by_outcome"] == {"ok": 2}  # not on the function's own answer
     assert stats["origin_attempts"] == {"primary:200": 1}
+    edge.child.stop()
+    spent = [r["x-edge-code-ms"] for r in edge.log_lines()]
+    assert len(spent) == 3 and all(0 < float(ms) < 5 for ms in spent)  # CPU ms in the two functions
 
 
 def test_a_function_built_origin_group_fails_over(make_edge: EdgeFactory, primary: RunningOrigin) -> None:

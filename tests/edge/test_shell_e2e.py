@@ -97,7 +97,7 @@ def test_sigterm_exits_0_quickly_and_flushes_the_log(make_edge: EdgeFactory,
     lines = edge.log_lines()
     paths = [r["cs-uri-stem"] for r in lines]
     assert paths[:5] == [f"/static/flush-{i}" for i in range(5)]
-    assert all(len(r) == 35 for r in lines)
+    assert all(len(r) == 36 for r in lines)
     first = lines[0]
     for name in ("date", "time", "x-edge-location", "sc-bytes", "c-ip", "cs-method", "cs(Host)",
                  "sc-status", "x-edge-result-type", "x-edge-request-id", "time-taken",

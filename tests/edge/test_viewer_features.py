@@ -1,5 +1,5 @@
 """DefaultRootObject, viewer conditional requests on hits, OPTIONS keyed apart, HEAD, the
-access log's 35 columns from the live path, and the benchmark's wrk parser."""
+access log's 36 columns from the live path, and the benchmark's wrk parser."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def test_head_hit_has_length_but_no_body_and_options_is_keyed_apart(tmp_path: Pa
     run(main())
 
 
-def test_access_log_lines_have_the_35_columns_in_order(tmp_path: Path) -> None:
+def test_access_log_lines_have_the_36_columns_in_order(tmp_path: Path) -> None:
     async def main() -> None:
         async with running(single(), tmp_path) as edge, aiohttp.ClientSession() as s:
             edge.origins["primary"].replies["/l"] = (200, {"Cache-Control": "max-age=60",
@@ -97,7 +97,7 @@ def test_access_log_lines_have_the_35_columns_in_order(tmp_path: Path) -> None:
             edge.log.flush()
             lines = [x for x in Path(edge.log_path).read_text().splitlines()
                      if not x.startswith("#")]
-            assert len(FIELDS) == 35 and all(len(x.split("\t")) == 35 for x in lines)
+            assert len(FIELDS) == 36 and all(len(x.split("\t")) == 36 for x in lines)
             miss, hit = edge.records()
             assert (miss["cs-uri-stem"], miss["cs-uri-query"], miss["cs(User-Agent)"]) == (
                 "/l", "q=1", "a%20b")
