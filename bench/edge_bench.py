@@ -6,7 +6,9 @@ Side by side in one run on this machine, with wrk as the one load generator:
   edge and through nginx (one worker, ``proxy_cache``, access log on); once more through
   the edge with a different request head every time; and over TLS through both (the same
   ECDSA P-256 certificate, keep-alive connections, so the figure is the per-request cost of
-  encryption, not of handshakes). Servers are pinned to CPU 1, wrk
+  encryption, not of handshakes); and through a trivial CloudFront function on viewer-request
+  and on viewer-response (target: a trivial function costs <= 30 us a request at the median).
+  Servers are pinned to CPU 1, wrk
   and the origin to CPU 0 (taskset). "Per core" is requests per CPU-second of the server
   process (from /proc), which something else running on CPU 1 for a while does not skew.
   Target: edge >= 0.5x nginx per core.
@@ -47,6 +49,11 @@ SERVER_CPU, LOAD_CPU = 1, 0
 ROUND_S = 3.0
 ROUNDS = 3
 HIT_PATH, MISS_PATH = "/static/bench-1024", "/api/bench"
+# Behaviours with a trivial CloudFront function, more specific than /static/* (so listed first).
+FUNCTION_PATHS = {"viewer-request": "/static/bench-fnreq-1024", "viewer-response": "/static/bench-fnresp-1024"}
+TRIVIAL = {"viewer-request": "function handler(event) { return event.request; }\n",
+           "viewer-response": "function handler(event) { return event.response; }\n"}
+FUNCTION_COST_US_TARGET = 30.0
 # Misses are measured one at a time: the added latency of one request, without queueing.
 HIT_CONNECTIONS, MISS_CONNECTIONS = 32, 1
 HIT_RATIO_TARGET, MISS_ADDED_MS_TARGET = 0.5, 1.0
@@ -117,14 +124,38 @@ def start_nginx(directory: Path, origin: str, tls: Path) -> tuple[subprocess.Pop
     return process, f"http://127.0.0.1:{port}", f"https://127.0.0.1:{tls_port}"
 
 
+def bench_distribution(directory: Path) -> tuple[Path, Path]:
+    """distributions/default.json with two behaviours that run a trivial function each."""
+    doc = json.loads((REPO_ROOT / "distributions" / "default.json").read_text())
+    config = doc["DistributionConfig"]
+    static = next(b for b in config["CacheBehaviors"]["Items"] if b["PathPattern"] == "/static/*")
+    functions = directory / "functions"
+    functions.mkdir()
+    extra = []
+    for event, path in FUNCTION_PATHS.items():
+        name = "trivial-" + event.split("-")[1]
+        (functions / f"{name}.js").write_text(TRIVIAL[event])
+        behaviour = json.loads(json.dumps(static))
+        behaviour["PathPattern"] = path.rsplit("-", 1)[0] + "*"
+        behaviour["FunctionAssociations"] = {"Quantity": 1, "Items": [
+            {"FunctionARN": f"arn:aws:cloudfront::123456789012:function/{name}", "EventType": event}]}
+        extra.append(behaviour)
+    config["CacheBehaviors"]["Items"] = extra + config["CacheBehaviors"]["Items"]
+    config["CacheBehaviors"]["Quantity"] = len(config["CacheBehaviors"]["Items"])
+    path = directory / "bench-distribution.json"
+    path.write_text(json.dumps(doc))
+    return path, functions
+
+
 def start_stack(directory: Path, tls: Path) -> tuple[Child, Child]:
     # The origin shares CPU 0 with wrk (light at one connection), so the edge has CPU 1 to
     # itself and the direct and through-the-edge miss runs see the same origin.
     origin = start("origin", pinned(LOAD_CPU, python_module_argv(
         "origins", "--id", "primary", "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0")))
     address = origin.ready["listen"]
+    config, functions = bench_distribution(directory)
     edge = start("edge", pinned(SERVER_CPU, python_module_argv(
-        "edge", "--config", str(REPO_ROOT / "distributions" / "default.json"),
+        "edge", "--config", str(config), "--functions", str(functions),
         "--listen", "127.0.0.1:0", "--origin", f"primary={address}",
         "--origin", f"secondary={address}", "--access-log", str(directory / "edge-access.log"),
         "--listen-tls", "127.0.0.1:0", "--tls-dir", str(tls))))
@@ -194,15 +225,18 @@ def run() -> dict[str, Any]:
             hit_targets: dict[str, tuple[str, int, str | None]] = {
                 "edge": (edge_url + HIT_PATH, edge.pid, None),
                 "edge, every head different": (edge_url + HIT_PATH, edge.pid, str(unique)),
-                "edge, TLS": (edge_tls + HIT_PATH, edge.pid, None)}
+                "edge, TLS": (edge_tls + HIT_PATH, edge.pid, None),
+                "edge, viewer-request function": (edge_url + FUNCTION_PATHS["viewer-request"], edge.pid, None),
+                "edge, viewer-response function": (edge_url + FUNCTION_PATHS["viewer-response"], edge.pid, None)}
             if nginx is not None:
                 hit_targets["nginx"] = (nginx[1] + HIT_PATH, nginx[0].pid, None)
                 hit_targets["nginx, TLS"] = (nginx[2] + HIT_PATH, nginx[0].pid, None)
                 requests.get(nginx[1] + HIT_PATH, timeout=10)  # warm nginx's cache
                 _check(nginx[1] + HIT_PATH, "HIT")
                 _check(nginx[2] + HIT_PATH, "HIT", ca)
-            requests.get(edge_url + HIT_PATH, timeout=10)      # warm the edge's cache
-            _check(edge_url + HIT_PATH, "Hit")
+            for path in (HIT_PATH, *FUNCTION_PATHS.values()):
+                requests.get(edge_url + path, timeout=10)      # warm the edge's cache
+                _check(edge_url + path, "Hit")
             requests.get(edge_tls + HIT_PATH, timeout=10, verify=str(ca))  # its Host is another key
             _check(edge_tls + HIT_PATH, "Hit", ca)
             _check(edge_url + MISS_PATH, "Miss")
@@ -249,6 +283,15 @@ def summarize(machine: dict[str, str], hits: dict[str, list[Round]],
             paired = [e.per_core / n.per_core for e, n in zip(hits["edge, TLS"], hits["nginx, TLS"])]
             result["tls_hit_ratio_vs_nginx"] = round(_median(paired), 3)
             result["tls_hit_ratio_vs_nginx_spread"] = [round(min(paired), 3), round(max(paired), 3)]
+    for event in FUNCTION_PATHS:
+        name = f"edge, {event} function"
+        if name in hits:  # CPU per request through the function minus without, round by round
+            paired = [(1 / f.per_core - 1 / p.per_core) * 1e6 for f, p in zip(hits[name], hits["edge"])]
+            result[f"function_cost_us_{event}"] = round(_median(paired), 1)
+            result[f"function_cost_us_{event}_spread"] = [round(min(paired), 1), round(max(paired), 1)]
+    if "function_cost_us_viewer-request" in result:
+        result["function_target_met"] = max(result[f"function_cost_us_{e}"] for e in FUNCTION_PATHS) \
+            <= FUNCTION_COST_US_TARGET
     if "edge, TLS" in hits:
         paired = [t.per_core / p.per_core for t, p in zip(hits["edge, TLS"], hits["edge"])]
         result["tls_hits_vs_plain"] = round(_median(paired), 3)
@@ -288,6 +331,13 @@ def table(result: dict[str, Any]) -> str:
         lines.append(f"edge hits over TLS / plain hits per core: **{result['tls_hits_vs_plain']:.2f}x** "
                      f"(rounds {result['tls_hits_vs_plain_spread'][0]:.2f}-"
                      f"{result['tls_hits_vs_plain_spread'][1]:.2f}){nginx_tls}")
+    if "function_cost_us_viewer-request" in result:
+        costs = "; ".join(f"{e} **{result[f'function_cost_us_{e}']:.1f} us** (rounds "
+                          f"{result[f'function_cost_us_{e}_spread'][0]:.1f} to "
+                          f"{result[f'function_cost_us_{e}_spread'][1]:.1f})" for e in FUNCTION_PATHS)
+        lines.append(f"a trivial CloudFront function, edge CPU per hit beyond a plain hit: {costs} "
+                     f"(target <= {FUNCTION_COST_US_TARGET:g} us: "
+                     f"{'met' if result['function_target_met'] else 'NOT met'})")
     lines.append(f"edge miss p50 - origin p50: **{result['miss_added_p50_ms']:+.2f} ms** (rounds "
                  f"{result['miss_added_p50_ms_spread'][0]:+.2f} to {result['miss_added_p50_ms_spread'][1]:+.2f}) "
                  f"(target <= {MISS_ADDED_MS_TARGET} ms: "

@@ -84,17 +84,27 @@ function __chaos(fault, budget_ms) {  // edge-code faults (edge/compute/chaos.py
   if (fault === 'slow') { var t = __clock(); while (__clock() - t < budget_ms * 0.6) {} }  // 60 % of the budget
 }
 function __invoke(s, now, fault, budget_ms) {
+  // One call, one JSON string back: the outcome, or "" while a promise is still pending
+  // (then the caller runs the pending jobs and asks __outcome()).
   __result = undefined; __error = undefined; __origin = null; __now = now;
   try {
     __chaos(fault, budget_ms);
     var answer = fault === 'invalid' ? 42 : handler(JSON.parse(s));
-    Promise.resolve(answer).then(
-      function (r) { __result = JSON.stringify(r === undefined ? null : r); },
-      function (e) { __error = __describe(e); });
-  } catch (e) { __error = __describe(e); }
+    if (answer === null || typeof answer !== 'object' || typeof answer.then !== 'function') {
+      __result = answer === undefined ? null : answer;
+      return __outcome();
+    }
+    answer.then(function (r) { __result = r === undefined ? null : r; },
+                function (e) { __error = __describe(e); });
+  } catch (e) { __error = __describe(e); return __outcome(); }
+  return '';
 }
 function __describe(e) { return (e instanceof Error) ? String(e) + '\n' + (e.stack || '') : 'uncaught ' + String(e); }
-function __outcome() { return JSON.stringify({result: __result, error: __error, origin: __origin}); }
+function __outcome() {
+  var out = {result: __result, error: __error, origin: __origin};
+  if (__logs.length) { out.logs = __logs; __logs = []; }
+  return JSON.stringify(out);
+}
 """
 
 
@@ -152,34 +162,32 @@ class CloudFrontFunction:
             raise FunctionLoadError(f"{path}: defines no function handler(event)")
         self._invoke = self._context.get("__invoke")
         self._outcome = self._context.get("__outcome")
-        # 2 MB for the function, beyond what the runtime, the code and its store already use.
+        # 2 MB for the function, beyond what the runtime, the code and its store already use;
+        # the CPU budget counts from the start of each call into the context.
         self._context.set_memory_limit(int(self._context.memory()["memory_used_size"]) + MAX_MEMORY_BYTES)
+        self._context.set_time_limit(budget_ms / 1000)
         self.fault: str | None = None  # chaos: throw, slow, budget, invalid (edge/compute/chaos.py)
 
     def run(self, event: dict[str, Any]) -> Invocation:
         """Run the handler on ``event``; FunctionError for every documented failure."""
         context = self._context
-        context.set_time_limit(self.budget_ms / 1000)
         started = time.process_time()
         try:
-            self._invoke(json.dumps(event), time.time() * 1000, self.fault, self.budget_ms)
-            while context.execute_pending_job():
-                pass
-            outcome = json.loads(self._outcome())
+            text = self._invoke(json.dumps(event), time.time() * 1000, self.fault, self.budget_ms)
+            if not text:  # an async handler: run its promise to the end
+                while context.execute_pending_job():
+                    pass
+                text = self._outcome()
         except quickjs.JSException as exc:
-            text = str(exc)
-            if "interrupted" in text:
+            if "interrupted" in str(exc):
                 raise FunctionError("FunctionThrottledError", 503,
                                     f"{self.name}: over its {self.budget_ms:g} ms CPU budget") from None
             raise FunctionError("FunctionExecutionError", 503, f"{self.name}: {_first_line(exc)}") from None
-        finally:
-            context.set_time_limit(-1)
         cpu_ms = (time.process_time() - started) * 1000
-        logs = json.loads(context.eval("JSON.stringify(__logs.splice(0))"))
+        outcome = json.loads(text)
         if outcome.get("error") is not None:
             raise FunctionError("FunctionExecutionError", 503, f"{self.name}: {outcome['error'].splitlines()[0]}")
-        result = json.loads(outcome["result"]) if outcome.get("result") is not None else None
-        return Invocation(result, outcome.get("origin"), cpu_ms, logs)
+        return Invocation(outcome.get("result"), outcome.get("origin"), cpu_ms, outcome.get("logs") or [])
 
 
 def _first_line(exc: Exception) -> str:

@@ -171,6 +171,9 @@ class EdgeCode:
         try:
             invocation = self.functions[name].run(event)
             request.code_ms += invocation.cpu_ms
+            if invocation.origin is None and invocation.result == event["request"]:
+                self.stats.function(name, "ok", invocation.cpu_ms)
+                return None  # returned as it came: nothing to rebuild
             if is_response(invocation.result):
                 answer = generated_response(invocation.result)
                 self.stats.function(name, "FunctionGeneratedResponse", invocation.cpu_ms)
@@ -188,8 +191,9 @@ class EdgeCode:
         return None
 
     def viewer_response(self, behavior: CacheBehavior, request: ViewerRequest, status: int,
-                        headers: Headers, request_id: str) -> tuple[int, Headers] | Outcome:
-        """Run the viewer-response function: the status and headers to send, or an error answer."""
+                        headers: Headers, request_id: str) -> tuple[int, Headers] | Outcome | None:
+        """Run the viewer-response function: the status and headers to send, None when it
+        returned the response unchanged, or an error answer."""
         name = behavior.function_for("viewer-response")
         if name is None:
             return status, headers
@@ -199,6 +203,9 @@ class EdgeCode:
         try:
             invocation = self.functions[name].run(event)
             request.code_ms += invocation.cpu_ms
+            if invocation.result == event["response"]:
+                self.stats.function(name, "ok", invocation.cpu_ms)
+                return None
             answer = generated_response(invocation.result)
         except FunctionError as error:
             return self._failed(name, error, request_id)

@@ -208,10 +208,9 @@ class Pop:
 
     def _hit_through_function(self, route: Route, request: ViewerRequest, entry: CacheEntry,
                               word: str, request_id: str, now: float, started: float) -> bytes:
-        """A hit whose behaviour has a viewer-response function: rendered from its answer."""
-        outcome = from_entry(entry, now)
-        outcome.head = b""
-        outcome = self._through_viewer_response(route, request, outcome, request_id)
+        """A hit whose behaviour has a viewer-response function: rendered from its answer
+        (from the stored head when the function returned the response unchanged)."""
+        outcome = self._through_viewer_response(route, request, from_entry(entry, now), request_id)
         policy = route.behavior.response_headers_policy
         if policy is not None:
             outcome.head = self._policy_head(policy, outcome.status, outcome.headers, b"", request,
@@ -230,6 +229,8 @@ class Pop:
         assert self.edge_code is not None
         answer = self.edge_code.viewer_response(route.behavior, request, outcome.status, outcome.headers,
                                                 request_id)
+        if answer is None:  # unchanged
+            return outcome
         if isinstance(answer, Outcome):
             return answer
         status, headers = answer
