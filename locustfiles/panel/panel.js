@@ -249,10 +249,27 @@ async function refresh() {
   $("clock").textContent = s.t === null || s.t === undefined ? "" : "t = " + s.t.toFixed(0) + " s";
   $("run-dir").textContent = s.run_dir;
   renderOrigins(s.origins, live);
+  renderFunctions(s.edge || {});
   renderWindows(s.windows || [], s.load_start, Date.now() / 1000);
   renderCharts(live.series || [], s.windows || [], s.load_start, s.origins);
   renderEvents(s.events || []);
   if (s.report) showReport(s.report);
+}
+
+// The edge's CloudFront functions and Lambda@Edge handlers, when it runs any: one can be
+// broken at a time (a fault window on the edge, like an origin's).
+function renderFunctions(edge) {
+  const names = Object.keys(edge.functions || {});
+  $("function-form").hidden = names.length === 0;
+  const select = $("function-name");
+  const chosen = select.value;
+  if (select.options.length !== names.length) {
+    select.textContent = "";
+    for (const n of names) select.add(new Option(n, n, false, n === chosen));
+  }
+  const broken = names.filter((n) => edge.functions[n].fault);
+  $("function-state").textContent = broken.length
+    ? "broken: " + broken.map((n) => n + " (" + edge.functions[n].fault + ")").join(", ") : "all running as written";
 }
 
 function showReport(report) {
@@ -284,6 +301,11 @@ function setupFaultForm() {
     if (name) params.name = name;
     act("fault", $("fault-target").value, params);
   });
+  $("function-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    act("fault", "edge", { function: $("function-name").value, type: $("function-type").value });
+  });
+  $("function-clear").addEventListener("click", () => act("clear", "edge", {}));
   $("invalidate-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     act("invalidate", "edge", { paths: $("invalidate-paths").value.trim().split(/\s+/) });

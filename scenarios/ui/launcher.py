@@ -75,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--probe-interval-ms", type=int, default=100)
     parser.add_argument("--catalogue-size", type=int, default=200)
     parser.add_argument("--out", type=Path, help="run folder (default results/<UTC time>-ui)")
+    parser.add_argument("--functions", metavar="DIR",
+                        help="CloudFront Functions of the distribution (DIR/NAME.js), e.g. distributions/functions")
+    parser.add_argument("--lambdas", metavar="DIR",
+                        help="Lambda@Edge handlers of the distribution (DIR/NAME.py), e.g. distributions/lambdas")
     return parser
 
 
@@ -105,8 +109,13 @@ def ui_scenario(args: argparse.Namespace) -> Scenario:
                                  f"(another `make ui`?); choose another with --web-port")
     load = {"users": args.users, "spawn_rate": args.spawn_rate, "duration": "1h",
             "probe_interval": f"{args.probe_interval_ms}ms", "catalogue_size": args.catalogue_size}
+    edge = [arg for flag, value in (("--functions", args.functions), ("--lambdas", args.lambdas)) if value
+            for arg in (flag, str(value))]
+    doc: dict[str, Any] = {"name": "ui", "distribution": str(args.distribution), "load": load}
+    if edge:
+        doc["stack"] = {"edge": edge}
     text = ("# ui: an exploratory run in the Locust web UI; the steps were applied by hand.\n"
-            + json.dumps({"name": "ui", "distribution": str(args.distribution), "load": load}))
+            + json.dumps(doc))
     scenario = parse_scenario(text, "--distribution/--users", base=Path.cwd())
     return scenario
 

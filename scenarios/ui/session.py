@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import requests
 import yaml
 
 from origins.errors import FaultSpecError
@@ -31,6 +32,7 @@ from scenarios.run.events import EventLog
 from scenarios.spec import steps as st
 from scenarios.spec.durations import StepTime
 from scenarios.spec.model import Step
+from scenarios.spec.parse_steps import FUNCTION_FAULTS
 
 FAULTED = "faulted"
 EDGE_LOG_FLUSH_S = 1.5  # the edge flushes its access log every second
@@ -67,6 +69,14 @@ def parse_step_request(body: Any, origin_ids: tuple[str, ...], t: float, index: 
         return Step(at=StepTime(t), at_s=t, action=action, target=st.EDGE_TARGET,
                     params={"paths": list(paths)}, index=index)
     target = body.get("target")
+    if target == st.EDGE_TARGET and action in ("fault", "clear"):  # edge code: a function's chaos
+        if action == "fault":
+            unknown = set(params) - {"function", "type"}
+            if unknown or not isinstance(params.get("function"), str) or params.get("type") not in FUNCTION_FAULTS:
+                raise PanelError("params: an edge fault is {\"function\": NAME, \"type\": "
+                                 f"{' | '.join(FUNCTION_FAULTS)}}}", status=400)
+        return Step(at=StepTime(t), at_s=t, action=action, target=st.EDGE_TARGET,
+                    params=dict(params) if action == "fault" else {}, index=index)
     if target not in origin_ids:
         raise PanelError(f"target: unknown origin {target!r} (known: {_known(origin_ids)})", status=400)
     if action == "fault":
@@ -172,6 +182,18 @@ class PanelSession:
         except Exception:
             return []
 
+    def _functions(self) -> dict[str, Any]:
+        """The edge's functions and their faults (``GET /functions``); {} without any."""
+        edge = self.stack.edge
+        if edge is None or not edge.alive() or not edge.ready.get("admin"):
+            return {}
+        try:
+            answer = requests.get(f"http://{edge.ready['admin']}/functions", timeout=2,
+                                  headers={"Authorization": f"Bearer {self.stack.admin_token}"})
+            return dict(answer.json()) if answer.status_code == 200 else {}
+        except (requests.RequestException, ValueError):
+            return {}
+
     def state(self) -> dict[str, Any]:
         """What the panel shows: the phase, each origin's state and faults, the recent events."""
         origins = []
@@ -190,7 +212,8 @@ class PanelSession:
             "t": self._t() if self.phase == "running" else None,
             "origins": origins,
             "edge": {"url": self.stack.edge_url if edge is not None else None,
-                     "alive": bool(edge is not None and edge.alive())},
+                     "alive": bool(edge is not None and edge.alive()),
+                     "functions": self._functions()},
             "actions": list(st.ACTIONS),
             "fault_types": {k: list(v) for k, v in required_attributes().items()},
             "events": self._recent_events(),

@@ -56,6 +56,8 @@ def test_live_stats_empty_has_no_ratio() -> None:
     ({"action": "kill", "target": "primary", "params": {"signal": 9}}, "params: kill takes none"),
     ({"action": "invalidate", "params": {"paths": ["static/*"]}}, "params.paths: expected paths starting with '/'"),
     ({"action": "invalidate"}, "params.paths: expected paths"),
+    ({"action": "fault", "target": "edge", "params": {"function": "f", "type": "explode"}},
+     'params: an edge fault is {"function": NAME, "type": throw | slow | budget | invalid}'),
 ])
 def test_step_requests_are_refused_with_the_field_named(body: object, error: str) -> None:
     with pytest.raises(PanelError) as caught:
@@ -75,6 +77,11 @@ def test_step_requests_become_scenario_steps() -> None:
     assert clear.params == {}  # an empty name means every fault (POST /reset)
     edge = parse_step_request({"action": "invalidate", "params": {"paths": "/a /b/*"}}, ORIGINS, 3)
     assert (edge.target, edge.params) == ("edge", {"paths": ["/a", "/b/*"]})
+    broken = parse_step_request({"action": "fault", "target": "edge", "params": {"function": "f", "type": "throw"}},
+                                ORIGINS, 4)
+    assert broken.to_dict() == {"at": 4, "fault": {"target": "edge", "function": "f", "type": "throw"}}
+    fixed = parse_step_request({"action": "clear", "target": "edge"}, ORIGINS, 5)
+    assert (fixed.action, fixed.target, fixed.params) == ("clear", "edge", {})
 
 
 def test_fault_descriptions_and_table_rows() -> None:
