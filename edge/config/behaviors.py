@@ -6,6 +6,8 @@ Part of :mod:`edge.config.loader`; validation errors name the JSON path like the
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from edge.config.jsonpath import Node
 from edge.config.model import WRITE_METHODS, CacheBehavior, OriginGroup
@@ -15,6 +17,7 @@ from edge.config.policies import CachePolicy, legacy_policy, managed_policy
 from edge.config.policy_files import CustomPolicies
 from edge.config.response_headers_policies import ResponseHeadersPolicy, managed_response_headers_policy
 
+T = TypeVar("T")
 METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"})
 # AllowedMethods may only be one of these three sets (API: Quantity 2, 3 or 7).
 ALLOWED_METHOD_SETS = (
@@ -78,19 +81,27 @@ def parse_behavior(node: Node, known: set[str], groups: dict[str, OriginGroup],
     )
 
 
-def _origin_request_policy(node: Node, custom: dict[str, OriginRequestPolicy]
-                           ) -> OriginRequestPolicy | None:
-    ref = node.get("OriginRequestPolicyId", "").str()
+def _policy_ref(node: Node, field: str, lookup: Callable[[str], T | None], custom: dict[str, T],
+                error_code: str, known: str, flag: str) -> T | None:
+    """The policy a behaviour names in ``field``: managed (``lookup``) or from a file, else the
+    API's ``error_code``; None when the field is empty."""
+    ref = node.get(field, "").str()
     if not ref:
         return None
-    policy = managed_origin_request_policy(ref) or custom.get(ref)
+    policy = lookup(ref) or custom.get(ref)
     if policy is None:
-        raise node.get("OriginRequestPolicyId").error(
-            f"NoSuchOriginRequestPolicy: {ref!r} is neither a managed origin request policy "
-            "(AllViewer, AllViewerExceptHostHeader, AllViewerAndCloudFrontHeaders-2022-06, "
-            "CORS-CustomOrigin, CORS-S3Origin, HostHeaderOnly, UserAgentRefererHeaders, ...) nor "
-            "given with --origin-request-policy FILE")
-    if node.has("ForwardedValues"):
+        raise node.get(field).error(f"{error_code}: {ref!r} is neither a managed {known} nor given with {flag} FILE")
+    return policy
+
+
+def _origin_request_policy(node: Node, custom: dict[str, OriginRequestPolicy]
+                           ) -> OriginRequestPolicy | None:
+    policy = _policy_ref(node, "OriginRequestPolicyId", managed_origin_request_policy, custom,
+                         "NoSuchOriginRequestPolicy",
+                         "origin request policy (AllViewer, AllViewerExceptHostHeader, "
+                         "AllViewerAndCloudFrontHeaders-2022-06, CORS-CustomOrigin, CORS-S3Origin, HostHeaderOnly, "
+                         "UserAgentRefererHeaders, ...)", "--origin-request-policy")
+    if policy is not None and node.has("ForwardedValues"):
         raise node.get("OriginRequestPolicyId").error(
             "an origin request policy needs a CachePolicyId, not legacy ForwardedValues")
     return policy
@@ -98,68 +109,53 @@ def _origin_request_policy(node: Node, custom: dict[str, OriginRequestPolicy]
 
 FUNCTION_EVENTS = ("viewer-request", "viewer-response")
 _FUNCTION_ARN = re.compile(r"^arn:aws:cloudfront::\d{12}:function/([A-Za-z0-9_-]{1,64})$")
-
-
-def _function_associations(node: Node) -> tuple[tuple[str, str], ...]:
-    """FunctionAssociations: at most one CloudFront function per viewer event."""
-    out: list[tuple[str, str]] = []
-    for item in node.get("FunctionAssociations", {"Quantity": 0}).items():
-        event = item.get("EventType").str()
-        if event not in FUNCTION_EVENTS:
-            raise item.get("EventType").error(
-                f"{event!r} is not allowed (allowed: {', '.join(FUNCTION_EVENTS)}; origin events "
-                "take Lambda@Edge, not CloudFront Functions)")
-        if any(e == event for e, _ in out):
-            raise item.get("EventType").error(f"a second {event} function (one per event type)")
-        arn = item.get("FunctionARN").str()
-        match = _FUNCTION_ARN.match(arn)
-        if match is None:
-            raise item.get("FunctionARN").error(
-                f"{arn!r} is not a function ARN (arn:aws:cloudfront::ACCOUNT:function/NAME)")
-        out.append((event, match.group(1)))
-    return tuple(out)
-
-
 LAMBDA_EVENTS = ("viewer-request", "origin-request", "origin-response", "viewer-response")
 _LAMBDA_ARN = re.compile(r"^arn:aws:lambda:us-east-1:\d{12}:function:([A-Za-z0-9_-]{1,64}):(\d+)$")
 
 
-def _lambda_associations(node: Node) -> tuple[tuple[str, str], ...]:
-    """LambdaFunctionAssociations: at most one per event type; a numbered version in us-east-1."""
+def _associations(node: Node, field: str, arn_field: str, events: tuple[str, ...],
+                  arn: re.Pattern[str], arn_shape: str, other: str) -> tuple[tuple[str, str], ...]:
+    """``FunctionAssociations`` / ``LambdaFunctionAssociations``: (event, function name), at most
+    one per event type, each ARN of the documented shape."""
     out: list[tuple[str, str]] = []
-    for item in node.get("LambdaFunctionAssociations", {"Quantity": 0}).items():
+    for item in node.get(field, {"Quantity": 0}).items():
         event = item.get("EventType").str()
-        if event not in LAMBDA_EVENTS:
-            raise item.get("EventType").error(f"{event!r} is not allowed (allowed: {', '.join(LAMBDA_EVENTS)})")
+        if event not in events:
+            raise item.get("EventType").error(f"{event!r} is not allowed (allowed: {', '.join(events)}{other})")
         if any(e == event for e, _ in out):
             raise item.get("EventType").error(f"a second {event} function (one per event type)")
-        arn = item.get("LambdaFunctionARN").str()
-        match = _LAMBDA_ARN.match(arn)
+        match = arn.match(item.get(arn_field).str())
         if match is None:
-            raise item.get("LambdaFunctionARN").error(
-                f"{arn!r}: Lambda@Edge needs a numbered version of a function in us-east-1 "
-                "(arn:aws:lambda:us-east-1:ACCOUNT:function:NAME:VERSION)")
+            raise item.get(arn_field).error(f"{item.get(arn_field).str()!r}: {arn_shape}")
         out.append((event, match.group(1)))
+    return tuple(out)
+
+
+def _function_associations(node: Node) -> tuple[tuple[str, str], ...]:
+    return _associations(node, "FunctionAssociations", "FunctionARN", FUNCTION_EVENTS, _FUNCTION_ARN,
+                         "not a function ARN (arn:aws:cloudfront::ACCOUNT:function/NAME)",
+                         "; origin events take Lambda@Edge, not CloudFront Functions")
+
+
+def _lambda_associations(node: Node) -> tuple[tuple[str, str], ...]:
+    out = _associations(node, "LambdaFunctionAssociations", "LambdaFunctionARN", LAMBDA_EVENTS, _LAMBDA_ARN,
+                        "Lambda@Edge needs a numbered version of a function in us-east-1 "
+                        "(arn:aws:lambda:us-east-1:ACCOUNT:function:NAME:VERSION)", "")
     functions = {e for e, _ in _function_associations(node)}
     clash = functions & {e for e, _ in out if e.startswith("viewer")}
     if clash:
         raise node.get("LambdaFunctionAssociations").error(
             f"{sorted(clash)[0]}: a CloudFront function and a Lambda@Edge function on the same viewer event")
-    return tuple(out)
+    return out
 
 
 def _response_headers_policy(node: Node, custom: dict[str, ResponseHeadersPolicy]
                              ) -> ResponseHeadersPolicy | None:
-    ref = node.get("ResponseHeadersPolicyId", "").str()
-    if not ref:
-        return None
-    policy = managed_response_headers_policy(ref) or custom.get(ref)
-    if policy is None:
-        raise node.get("ResponseHeadersPolicyId").error(
-            f"NoSuchResponseHeadersPolicy: {ref!r} is neither a managed response headers policy "
-            "(SimpleCORS, CORS-With-Preflight, SecurityHeadersPolicy, CORS-and-SecurityHeadersPolicy, "
-            "CORS-with-preflight-and-SecurityHeadersPolicy) nor given with --response-headers-policy FILE")
-    return policy
+    return _policy_ref(node, "ResponseHeadersPolicyId", managed_response_headers_policy, custom,
+                       "NoSuchResponseHeadersPolicy",
+                       "response headers policy (SimpleCORS, CORS-With-Preflight, SecurityHeadersPolicy, "
+                       "CORS-and-SecurityHeadersPolicy, CORS-with-preflight-and-SecurityHeadersPolicy)",
+                       "--response-headers-policy")
 
 
 def _policy(node: Node, custom: dict[str, CachePolicy]) -> CachePolicy:

@@ -6,9 +6,11 @@ Every accessor raises :class:`~edge.errors.ConfigError` worded as
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from contracts.documents import load_json
 from edge.errors import ConfigError
 
 _MISSING = object()
@@ -94,3 +96,25 @@ def _kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return "an object"
+
+
+T = TypeVar("T")
+
+
+def load_each(paths: Sequence[str], wrapper: str, parse: Callable[[Node], T],
+              names: Callable[[T], tuple[str, ...]]) -> dict[str, T]:
+    """Policy files as ``aws cloudfront get-*-policy`` prints them (``{wrapper: {...}}``, or the
+    inner object), each parsed and filed under every name ``names`` gives it (Id and Name)."""
+    out: dict[str, T] = {}
+    for path in paths:
+        raw = load_json(path, path, ConfigError)
+        inner = raw.get(wrapper, raw) if isinstance(raw, dict) else raw
+        item = parse(Node(path, wrapper, inner).obj())
+        for name in names(item):
+            out[name] = item
+    return out
+
+
+def managed(ref: str, by_id: Mapping[str, T], by_name: Mapping[str, T]) -> T | None:
+    """A managed policy by ID or name (the console's ``Managed-`` prefix optional), else None."""
+    return by_id.get(ref) or by_name.get(ref) or by_name.get(ref.removeprefix("Managed-"))

@@ -17,10 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contracts.documents import load_json
-from edge.config.jsonpath import Node
+from edge.config.jsonpath import Node, load_each, managed
 from edge.config.viewer_location import CLOUDFRONT_HEADERS
-from edge.errors import ConfigError
 
 HEADER_BEHAVIORS = ("none", "whitelist", "allViewer", "allViewerAndWhitelistCloudFront", "allExcept")
 LIST_BEHAVIORS = ("none", "whitelist", "all", "allExcept")
@@ -105,19 +103,12 @@ _BY_NAME = {p.name: p for p in MANAGED_ORIGIN_REQUEST_POLICIES.values()}
 
 def managed_origin_request_policy(ref: str) -> OriginRequestPolicy | None:
     """The managed policy with this ID or name (``Managed-`` prefix optional), else None."""
-    return (MANAGED_ORIGIN_REQUEST_POLICIES.get(ref) or _BY_NAME.get(ref)
-            or _BY_NAME.get(ref.removeprefix("Managed-")))
+    return managed(ref, MANAGED_ORIGIN_REQUEST_POLICIES, _BY_NAME)
 
 
 def load_origin_request_policies(paths: tuple[str, ...] | list[str]) -> dict[str, OriginRequestPolicy]:
     """Every policy of ``paths``, by Id and by Name; ConfigError (one line) on a bad file."""
-    out: dict[str, OriginRequestPolicy] = {}
-    for path in paths:
-        raw = load_json(path, path, ConfigError)
-        inner = raw.get("OriginRequestPolicy", raw) if isinstance(raw, dict) else raw
-        policy = parse_origin_request_policy(Node(path, "OriginRequestPolicy", inner).obj())
-        out[policy.policy_id] = out[policy.name] = policy
-    return out
+    return load_each(paths, "OriginRequestPolicy", parse_origin_request_policy, lambda p: (p.policy_id, p.name))
 
 
 def _choice(node: Node, field: str, allowed: tuple[str, ...]) -> str:

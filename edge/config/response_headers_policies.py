@@ -14,9 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contracts.documents import load_json
-from edge.config.jsonpath import Node
-from edge.errors import ConfigError
+from edge.config.jsonpath import Node, load_each, managed
 
 FRAME_OPTIONS = ("DENY", "SAMEORIGIN")
 REFERRER_POLICIES = ("no-referrer", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin",
@@ -97,19 +95,12 @@ _BY_NAME = {p.name: p for p in MANAGED_RESPONSE_HEADERS_POLICIES.values()}
 
 def managed_response_headers_policy(ref: str) -> ResponseHeadersPolicy | None:
     """The managed policy with this ID or name (``Managed-`` prefix optional), else None."""
-    return (MANAGED_RESPONSE_HEADERS_POLICIES.get(ref) or _BY_NAME.get(ref)
-            or _BY_NAME.get(ref.removeprefix("Managed-")))
+    return managed(ref, MANAGED_RESPONSE_HEADERS_POLICIES, _BY_NAME)
 
 
 def load_response_headers_policies(paths: tuple[str, ...] | list[str]) -> dict[str, ResponseHeadersPolicy]:
     """Every policy of ``paths``, by Id and by Name; ConfigError (one line) on a bad file."""
-    out: dict[str, ResponseHeadersPolicy] = {}
-    for path in paths:
-        raw = load_json(path, path, ConfigError)
-        inner = raw.get("ResponseHeadersPolicy", raw) if isinstance(raw, dict) else raw
-        policy = parse_response_headers_policy(Node(path, "ResponseHeadersPolicy", inner).obj())
-        out[policy.policy_id] = out[policy.name] = policy
-    return out
+    return load_each(paths, "ResponseHeadersPolicy", parse_response_headers_policy, lambda p: (p.policy_id, p.name))
 
 
 def _strings(node: Node) -> tuple[str, ...]:

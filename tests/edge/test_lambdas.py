@@ -86,7 +86,8 @@ def test_origin_request_runs_once_per_origin_tried(make_edge: EdgeFactory, prima
 
 def test_an_origin_response_handler_that_hides_5xx_stops_the_failover(make_edge: EdgeFactory,
                                                                        primary: RunningOrigin) -> None:
-    edge = make_edge(_with_lambdas("/static/*", origin_response="friendly_errors"), "--lambdas", str(HERE))
+    shipped = Path(__file__).resolve().parents[2] / "distributions" / "lambdas"  # lambda-masks-failover's
+    edge = make_edge(_with_lambdas("/static/*", origin_response="friendly-errors"), "--lambdas", str(shipped))
     primary.control.add_fault(type="status", status=503)
     masked = edge.get("/static/masked-1024")
     assert masked.status_code == 200 and "right back" in masked.text  # not the 1 KiB object
