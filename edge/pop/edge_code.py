@@ -153,7 +153,7 @@ class EdgeCode:
         before, after = behavior.lambda_for("origin-request"), behavior.lambda_for("origin-response")
         if (before is None and after is None) or self.lambdas is None:
             return None
-        return OriginHooks(self.lambdas, self.stats, before, after, request, request_id)
+        return OriginHooks(self.lambdas, before, after, request, request_id)
 
     def _failed(self, name: str, error: FunctionError, request_id: str) -> Outcome:
         self.stats.function(name, error.detailed, 0.0)
@@ -311,10 +311,9 @@ class OriginHooks:
     The origin-response handler sees the origin's answer before failover is judged: a handler
     that turns a 503 into a 200 stops the failover (the request never reaches the secondary)."""
 
-    def __init__(self, runner: LambdaRunner, stats: Stats, before: str | None, after: str | None,
+    def __init__(self, runner: LambdaRunner, before: str | None, after: str | None,
                  request: ViewerRequest, request_id: str) -> None:
         self.runner = runner
-        self.stats = stats
         self.before_name = before
         self.after_name = after
         self.request = request
