@@ -83,13 +83,16 @@ function __chaos(fault, budget_ms) {  // edge-code faults (edge/compute/chaos.py
   if (fault === 'budget') { while (true) {} }
   if (fault === 'slow') { var t = __clock(); while (__clock() - t < budget_ms * 0.6) {} }  // 60 % of the budget
 }
-function __invoke(s, now, fault, budget_ms) {
+function __invoke(s, rid, now, fault, budget_ms) {
   // One call, one JSON string back: the outcome, or "" while a promise is still pending
-  // (then the caller runs the pending jobs and asks __outcome()).
+  // (then the caller runs the pending jobs and asks __outcome()). The event's JSON comes
+  // without its request id (the same for every request with the same head: kept by the edge).
   __result = undefined; __error = undefined; __origin = null; __now = now;
   try {
     __chaos(fault, budget_ms);
-    var answer = fault === 'invalid' ? 42 : handler(JSON.parse(s));
+    var ev = JSON.parse(s);
+    ev.context.requestId = rid;
+    var answer = fault === 'invalid' ? 42 : handler(ev);
     if (answer === null || typeof answer !== 'object' || typeof answer.then !== 'function') {
       __result = answer === undefined ? null : answer;
       return __outcome();
@@ -168,12 +171,16 @@ class CloudFrontFunction:
         self._context.set_time_limit(budget_ms / 1000)
         self.fault: str | None = None  # chaos: throw, slow, budget, invalid (edge/compute/chaos.py)
 
-    def run(self, event: dict[str, Any]) -> Invocation:
-        """Run the handler on ``event``; FunctionError for every documented failure."""
+    def run(self, event: dict[str, Any], text: str | None = None) -> Invocation:
+        """Run the handler on ``event`` (``text``: its JSON without the request id, when the
+        caller kept it); FunctionError for every documented failure."""
         context = self._context
         started = time.process_time()
+        if text is None:
+            text = json.dumps(event)
         try:
-            text = self._invoke(json.dumps(event), time.time() * 1000, self.fault, self.budget_ms)
+            text = self._invoke(text, event["context"].get("requestId", ""), time.time() * 1000,
+                                self.fault, self.budget_ms)
             if not text:  # an async handler: run its promise to the end
                 while context.execute_pending_job():
                     pass

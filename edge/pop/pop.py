@@ -194,7 +194,10 @@ class Pop:
             entry = not_modified(entry)
         head = entry.head
         if self.edge_code is not None and route.behavior.function_for("viewer-response"):
-            return self._hit_through_function(route, request, entry, word, request_id, now, started)
+            answer = self.edge_code.viewer_response(route.behavior, request, entry.status, entry.headers,
+                                                    request_id)
+            if answer is not None:  # changed (or failed): rendered from the function's answer
+                return self._hit_through_function(route, request, entry, answer, request_id, now, started)
         policy = route.behavior.response_headers_policy
         if policy is not None:
             head = self._policy_head(policy, entry.status, entry.headers, head, request, word,
@@ -207,10 +210,12 @@ class Pop:
         return data
 
     def _hit_through_function(self, route: Route, request: ViewerRequest, entry: CacheEntry,
-                              word: str, request_id: str, now: float, started: float) -> bytes:
-        """A hit whose behaviour has a viewer-response function: rendered from its answer
-        (from the stored head when the function returned the response unchanged)."""
-        outcome = self._through_viewer_response(route, request, from_entry(entry, now), request_id)
+                              answer: tuple[int, Headers] | Outcome, request_id: str, now: float,
+                              started: float) -> bytes:
+        """A hit whose viewer-response function changed the response (or failed): rendered
+        from its answer (a hit it returned unchanged takes the usual path)."""
+        outcome = answer if isinstance(answer, Outcome) else replace(
+            from_entry(entry, now), status=answer[0], headers=answer[1], head=b"", header_bytes=-1)
         policy = route.behavior.response_headers_policy
         if policy is not None:
             outcome.head = self._policy_head(policy, outcome.status, outcome.headers, b"", request,

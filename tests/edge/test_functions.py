@@ -221,3 +221,13 @@ def test_a_missing_function_file_is_one_line(tmp_path: Path) -> None:
                             cwd=Path(__file__).resolve().parents[2])
     assert result.returncode == 2
     assert result.stderr.strip() == f"edge: --functions {HERE}: no absent.js for the associated function 'absent'"
+
+
+def test_a_response_returned_unchanged_is_the_stored_one(make_edge: EdgeFactory) -> None:
+    edge = make_edge(_with_functions(viewer_response="identity"), "--functions", str(HERE))
+    miss, hit = edge.get("/static/same-2048"), edge.get("/static/same-2048")
+    assert (miss.headers["X-Cache"], hit.headers["X-Cache"]) == ("Miss from cloudfront", "Hit from cloudfront")
+    assert len(hit.content) == 2048 and hit.content == miss.content
+    assert hit.headers["ETag"] == miss.headers["ETag"] and "Age" in hit.headers
+    stats = requests.get(edge.admin_url + "/stats", headers=edge.admin_auth, timeout=5).json()
+    assert stats["functions"]["identity"]["by_outcome"] == {"ok": 2}
