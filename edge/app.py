@@ -20,7 +20,8 @@ from edge.config.model import Distribution
 from edge.core.cache import Cache
 from edge.core.viewer_context import location_for
 from edge.pop.accesslog import AccessLog
-from edge.pop.edge_code import EdgeCode, LambdaRunner
+from edge.pop.edge_code import EdgeCode
+from edge.pop.lambda_code import LambdaRunner
 from edge.pop.pop import Pop
 from edge.pop.pops import Pops, pop_names
 from edge.pop.tier import RegionalTier, needs_tier

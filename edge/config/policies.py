@@ -6,7 +6,10 @@ cannot be resolved locally (``get-distribution-config`` does not include it).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+
+from edge.config.viewer_location import CLOUDFRONT_HEADERS
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,11 @@ class CachePolicy:
     accept_encoding_gzip: bool = False
     accept_encoding_brotli: bool = False
     policy_id: str = ""
+
+    @functools.cached_property
+    def edge_headers(self) -> tuple[str, ...]:
+        """The CloudFront-* headers this policy keys on: the edge's values, never the viewer's."""
+        return tuple(h for h in self.headers if h in CLOUDFRONT_HEADERS)
 
     @property
     def caching_disabled(self) -> bool:

@@ -10,12 +10,13 @@ FILE``; defaults in :data:`DEFAULT_LOCATION`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from edge.config.viewer_location import CLOUDFRONT_HEADERS, DEFAULT_LOCATION, DEVICE
 
-__all__ = ["CLOUDFRONT_HEADERS", "DEFAULT_LOCATION", "ViewerContext", "cloudfront_headers", "location_for"]
+__all__ = ["CLOUDFRONT_HEADERS", "DEFAULT_LOCATION", "EdgeValues", "ViewerContext", "cloudfront_headers",
+           "location_for"]
 
 
 @dataclass(frozen=True)
@@ -75,3 +76,23 @@ def location_for(pop: str, configured: Mapping[str, Mapping[str, str]]) -> dict[
     for key in ("*", pop):
         out.update(configured.get(key, {}))
     return out
+
+
+class EdgeValues(Mapping[str, str]):
+    """The viewer's headers as the cache key reads them, with the edge's CloudFront-* values."""
+
+    def __init__(self, edge: dict[str, str], viewer: Mapping[str, str]) -> None:
+        self._edge = edge
+        self._viewer = viewer
+
+    def __getitem__(self, name: str) -> str:
+        low = name.lower()
+        if low in CLOUDFRONT_HEADERS:
+            return self._edge[low]
+        return self._viewer[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._viewer)
+
+    def __len__(self) -> int:
+        return len(self._viewer)

@@ -75,6 +75,12 @@ class ViewerRequest:
     target: Any = None  # a Target a viewer-request function chose (edge/pop/edge_code.py)
     code_ms: float = 0.0  # time in edge code for this request (functions: CPU; Lambda@Edge: wall)
 
+    def replace_head(self, raw_path: str, headers: tuple[tuple[str, str], ...]) -> None:
+        """The request as edge code returned it: another path and query, other headers."""
+        self.raw_path = raw_path
+        self.raw_headers = headers
+        self.headers = CIMultiDictProxy(CIMultiDict(headers))
+
     @property
     def host(self) -> str:
         return self.headers.get("Host", "")

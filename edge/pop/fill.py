@@ -185,7 +185,8 @@ class Filler:
         target = request.target or self.distribution.target(behavior.target_origin_id)  # a function may choose
         path, _, query = raw_path.partition("?")
         query = origin_query(behavior, query)
-        hooks = self.edge_code.origin_hooks(behavior, request, request_id) if self.edge_code else None
+        runner = self.edge_code.lambdas if self.edge_code else None
+        hooks = runner.origin_hooks(behavior, request, request_id) if runner is not None else None
         fetch = await self.upstream.fetch(target, behavior, method,
                                           f"{path}?{query}" if query else path,
                                           request.raw_headers, body or None, request_id,

@@ -34,12 +34,10 @@ import asyncio
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from edge.config.model import CacheBehavior, Distribution
-from edge.config.policies import CachePolicy
-from edge.config.response_headers_policies import ResponseHeadersPolicy
 from edge.core.cache import Cache, CacheEntry
 from edge.core.cachekey import CacheKey, cache_key
 from edge.core.conditional import not_modified, viewer_has_it
@@ -50,22 +48,18 @@ from edge.core.outcome import Outcome, from_entry, generated
 from edge.core.ranges import ranged
 from edge.core.response_headers import (
     Headers,
-    Timing,
     is_preflight,
     preflight_headers,
-    sampled,
-    server_timing,
-    static_headers,
-    with_cors,
 )
 from edge.core.responses import new_request_id, via_value
 from edge.core.staleness import serve_while_revalidating
-from edge.core.viewer_context import CLOUDFRONT_HEADERS, DEFAULT_LOCATION, cloudfront_headers
+from edge.core.viewer_context import DEFAULT_LOCATION, EdgeValues, cloudfront_headers
 from edge.core.viewer_http import ViewerRequest, head_block
 from edge.core.viewer_protocol_policy import plain_http_outcome
-from edge.pop.accesslog import AccessLog, AccessRecord
+from edge.pop.accesslog import AccessLog, log_request
 from edge.pop.edge_code import EdgeCode
 from edge.pop.fill import Filler
+from edge.pop.header_policy import PolicyHeads
 from edge.pop.stats import Stats
 from edge.pop.tier import RegionalTier
 from edge.security.features import EdgeSecurity
@@ -73,7 +67,6 @@ from edge.security.features import EdgeSecurity
 DEFAULT_POP = "EMU50-C1"
 _WORDS = ("Hit", "RefreshHit", "Miss", "Error", "Redirect", "FunctionGeneratedResponse",
           "LambdaGeneratedResponse")
-POLICY_HEADS_KEPT = 4096  # stored heads with a response headers policy applied, per POP
 _CLOSE = b"Connection: close\r\n"
 _KEEP = b"Connection: keep-alive\r\n"  # HTTP/1.0 viewers need to be told
 # The end of the X-Amz-Cf-Id line and the Age line, for the first hour of an object's life.
@@ -108,12 +101,7 @@ class Pop:
         self.stats = Stats()
         self.location = location if location is not None else DEFAULT_LOCATION
         self.filler = Filler(distribution, upstream, self.stats, collapse, tier, self.location)
-        # The CloudFront-* headers each cache policy keys on (by id: policies are few and live
-        # as long as the distribution): their values are the edge's, never the viewer's.
-        self._edge_keyed: dict[int, tuple[str, ...]] = {}
-        # Heads with a response headers policy's per-object part applied, by (policy, stored head).
-        self._policy_heads: dict[tuple[str, bytes], bytes] = {}
-        self._layer = "REC" if tier is not None else "EDGE"
+        self.policy_heads = PolicyHeads(pop, "REC" if tier is not None else "EDGE")
         via = via_value()
         # Everything after the stored headers that only varies by result word, rendered once.
         self._tail = {word: (f"X-Cache: {word} from cloudfront\r\nVia: {via}\r\n"
@@ -158,19 +146,12 @@ class Pop:
         policy = behavior.policy
         if request.method in behavior.cached_methods and not policy.caching_disabled:
             headers: Mapping[str, str] = request.headers
-            if policy.headers and self._keyed_on_edge_headers(policy):
-                headers = _Overlay(cloudfront_headers(
-                    self._edge_keyed[id(policy)], self.filler.viewer(request),
+            if policy.headers and policy.edge_headers:
+                headers = EdgeValues(cloudfront_headers(
+                    policy.edge_headers, self.filler.viewer(request),
                     request.headers.get("User-Agent", "")), request.headers)
             key = cache_key(policy, request.method, request.headers.get("Host", ""), path, query, headers)
         return key
-
-    def _keyed_on_edge_headers(self, policy: CachePolicy) -> bool:
-        names = self._edge_keyed.get(id(policy))
-        if names is None:
-            names = self._edge_keyed[id(policy)] = tuple(
-                h for h in policy.headers if h in CLOUDFRONT_HEADERS)
-        return bool(names)
 
     # -- the hot path: stage 5 first, for requests without a body --------------------------
     def try_hit(self, request: ViewerRequest, started: float) -> bytes | Route:
@@ -200,11 +181,11 @@ class Pop:
                 return self._hit_through_function(route, request, entry, answer, request_id, now, started)
         policy = route.behavior.response_headers_policy
         if policy is not None:
-            head = self._policy_head(policy, entry.status, entry.headers, head, request, word,
+            head = self.policy_heads.head(policy, entry.status, entry.headers, head, request, word,
                                      request_id, started, None)
         data = self._render_entry(entry, head, word, request_id, now, request)
         self.stats.count(word, word, entry.status, entry.origin_id)
-        self._log(request, status=entry.status, result=word, detailed=word, response_result=word,
+        log_request(self.log, self.pop, request, status=entry.status, result=word, detailed=word, response_result=word,
                   request_id=request_id, sc_bytes=len(data), now=now, started=started,
                   content_type=entry.content_type, content_len=len(entry.body), outcome=None)
         return data
@@ -218,11 +199,11 @@ class Pop:
             from_entry(entry, now), status=answer[0], headers=answer[1], head=b"", header_bytes=-1)
         policy = route.behavior.response_headers_policy
         if policy is not None:
-            outcome.head = self._policy_head(policy, outcome.status, outcome.headers, b"", request,
+            outcome.head = self.policy_heads.head(policy, outcome.status, outcome.headers, b"", request,
                                              outcome.result_type, request_id, started, None)
         data = self.render(outcome, request_id, request)
         self.stats.count(outcome.result_type, outcome.detailed, outcome.status, entry.origin_id)
-        self._log(request, status=outcome.status, result=outcome.result_type, detailed=outcome.detailed,
+        log_request(self.log, self.pop, request, status=outcome.status, result=outcome.result_type, detailed=outcome.detailed,
                   response_result=outcome.response_result_type, request_id=request_id, sc_bytes=len(data),
                   now=now, started=started, content_type=outcome.content_type, content_len=len(outcome.body),
                   outcome=outcome)
@@ -265,7 +246,7 @@ class Pop:
             # waiting on an origin: it still gets its log line, as a hang-up (status 000),
             # so the log counts every request the edge received.
             self.stats.count("Error", "ClientHungUpRequest", 0, "")
-            self._log(request, status=0, result="Error", detailed="ClientHungUpRequest",
+            log_request(self.log, self.pop, request, status=0, result="Error", detailed="ClientHungUpRequest",
                       response_result="Error", request_id=request_id, sc_bytes=0, now=time.time(),
                       started=started, content_type=None, content_len=0, outcome=None)
             raise
@@ -284,11 +265,12 @@ class Pop:
             outcome = self._through_viewer_response(route, request, outcome, request_id)
         if self.edge_code is not None and route.behavior.lambda_for("viewer-response") \
                 and outcome.result_type not in ("LambdaGeneratedResponse",) and not outcome.detailed.startswith("Lambda"):
-            outcome = await self.edge_code.lambda_viewer_response(route.behavior, request, outcome, request_id)
+            assert self.edge_code.lambdas is not None  # a behaviour with Lambda@Edge has a runner
+            outcome = await self.edge_code.lambdas.viewer_response(route.behavior, request, outcome, request_id)
         policy = route.behavior.response_headers_policy
         if policy is not None:
             fetch = outcome.fetch
-            outcome.head = self._policy_head(
+            outcome.head = self.policy_heads.head(
                 policy, outcome.status, outcome.headers, outcome.head, request, outcome.result_type,
                 request_id, started, fetch.upstream_ms if fetch is not None else None)
         data = self.render(outcome, request_id, request)
@@ -298,7 +280,7 @@ class Pop:
             # The viewer hung up while we waited on the origin: CloudFront logs status 000.
             response_result, status, result, detailed = result, 0, "Error", "ClientHungUpRequest"
         self.stats.count(result, detailed, status, outcome.origin_id)
-        self._log(request, status=status, result=result, detailed=detailed,
+        log_request(self.log, self.pop, request, status=status, result=result, detailed=detailed,
                   response_result=response_result, request_id=request_id, sc_bytes=len(data),
                   now=time.time(), started=started, content_type=outcome.content_type,
                   content_len=len(outcome.body), outcome=outcome)
@@ -314,7 +296,8 @@ class Pop:
             return route.answer
         behavior, key = route.behavior, route.key
         if route.lambda_pending and self.edge_code is not None and request.method in behavior.allowed_methods:
-            answer = await self.edge_code.lambda_viewer_request(behavior, request, request_id)
+            assert self.edge_code.lambdas is not None  # a behaviour with Lambda@Edge has a runner
+            answer = await self.edge_code.lambdas.viewer_request(behavior, request, request_id)
             if answer is not None:
                 return answer
             path, _, query = request.raw_path.partition("?")
@@ -346,31 +329,6 @@ class Pop:
                 return from_entry(entry, now, "Hit")
         return await self.filler.miss(request, behavior, key, self.cache, request_id, entry)  # 7
 
-    def _policy_head(self, policy: ResponseHeadersPolicy, status: int, headers: Headers,
-                     stored: bytes, request: ViewerRequest, word: str, request_id: str,
-                     started: float, upstream_ms: float | None) -> bytes:
-        """The head of a response under a response headers policy. The per-object part
-        (removed, security and custom headers) of a stored head is kept; CORS and
-        Server-Timing are added per request, when they apply."""
-        cors = policy.cors is not None and "Origin" in request.headers
-        timing = sampled(policy, request.headers)
-        if stored and not cors and not timing:
-            key = (policy.policy_id, stored)
-            head = self._policy_heads.get(key)
-            if head is None:
-                if len(self._policy_heads) >= POLICY_HEADS_KEPT:
-                    del self._policy_heads[next(iter(self._policy_heads))]  # the oldest
-                head = self._policy_heads[key] = head_block(status, static_headers(policy, headers))
-            return head
-        out = static_headers(policy, headers)
-        if cors and policy.cors is not None:
-            out = with_cors(policy.cors, out, request.method, request.headers)
-        if timing:
-            out += (("Server-Timing", server_timing(Timing(
-                word, self.pop, request_id, int((time.monotonic() - started) * 1000),
-                None if upstream_ms is None else int(upstream_ms), self._layer))),)
-        return head_block(status, out)
-
     def render(self, outcome: Outcome, request_id: str, request: ViewerRequest) -> bytes:
         """The response bytes of ``outcome`` for this viewer."""
         head = outcome.head or head_block(outcome.status, outcome.headers)
@@ -393,66 +351,10 @@ class Pop:
         outcome = generated(status, detailed, request_id, f"{lead}: {reason}.")
         data = self.render(outcome, request_id, request)
         self.stats.count("Error", detailed, status, "")
-        self._log(request, status=status, result="Error", detailed=detailed, response_result="Error",
+        log_request(self.log, self.pop, request, status=status, result="Error", detailed=detailed, response_result="Error",
                   request_id=request_id, sc_bytes=len(data), now=time.time(), started=started,
                   content_type="text/html", content_len=len(outcome.body), outcome=outcome)
         return data
-
-    def _log(self, request: ViewerRequest, *, status: int, result: str, detailed: str,
-             response_result: str, request_id: str, sc_bytes: int, now: float, started: float,
-             content_type: str | None, content_len: int, outcome: Outcome | None) -> None:
-        if not self.log.enabled:
-            return
-        fetch = outcome.fetch if outcome is not None else None
-        headers = request.headers
-        path, _, query = request.raw_path.partition("?")
-        taken = time.monotonic() - started
-        peer = request.peer
-        host = headers.get("Host", "")
-        known = outcome is not None
-        tls = request.tls
-        # Positional, in log-field order (a comment names each): keyword arguments cost 1.1 us
-        # more per record, about 7 % of the hits a core serves (BENCHMARKS.md). Every field is
-        # checked by name in tests/edge/test_accesslog.py and test_shell_e2e.py.
-        self.log.add(AccessRecord(
-            now, self.pop, sc_bytes, peer[0],                         # ts, edge_location, sc_bytes, c_ip
-            request.method, host, path, status,                       # method, host, uri_stem, status
-            headers.get("Referer"), headers.get("User-Agent"),        # referer, user_agent
-            query, headers.get("Cookie"), result, request_id,         # uri_query, cookie, result_type, request_id
-            host, "https" if tls else "http",                         # host_header, protocol
-            request.head_bytes + len(request.body),                   # cs_bytes
-            taken, headers.get("X-Forwarded-For"),                    # time_taken, forwarded_for
-            tls[0] if tls else None, tls[1] if tls else None,         # ssl_protocol, ssl_cipher
-            response_result, request.version,                         # response_result_type, protocol_version
-            outcome.fle_status if known else None,                    # fle_status
-            outcome.fle_encrypted_fields if known else None,          # fle_encrypted_fields
-            peer[1], taken, detailed, content_type, content_len,      # c_port, time_to_first_byte, detailed_result_type, content_type, content_len
-            outcome.range[0] if known and outcome.range else None,    # range_start
-            outcome.range[1] if known and outcome.range else None,    # range_end
-            fetch.attempts_text if fetch else None,                   # origin_attempts
-            fetch.failover_reason if fetch else None,                 # failover_reason
-            request.code_ms or None,                                  # edge_code_ms
-        ))
-
-
-class _Overlay(Mapping[str, str]):
-    """The viewer's headers as the cache key reads them, with the edge's CloudFront-* values."""
-
-    def __init__(self, edge: dict[str, str], viewer: Mapping[str, str]) -> None:
-        self._edge = edge
-        self._viewer = viewer
-
-    def __getitem__(self, name: str) -> str:
-        low = name.lower()
-        if low in CLOUDFRONT_HEADERS:
-            return self._edge[low]
-        return self._viewer[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._viewer)
-
-    def __len__(self) -> int:
-        return len(self._viewer)
 
 
 def _connection(request: ViewerRequest) -> bytes:

@@ -108,7 +108,7 @@ class OriginClient:
 
         ``extra_headers`` (lower-case names) are the edge's own additions, such as the
         conditional headers of a revalidation; they go out to every origin tried. ``hooks``
-        (:class:`edge.pop.edge_code.OriginHooks`) run Lambda@Edge around each origin tried: the
+        (:class:`edge.pop.lambda_code.OriginHooks`) run Lambda@Edge around each origin tried: the
         origin-request handler before (it may answer instead of the origin), the
         origin-response handler after, before failover is judged on what it returned.
         """
