@@ -39,7 +39,17 @@ import quickjs
 MAX_CODE_BYTES = 10 * 1024
 MAX_MEMORY_BYTES = 2 << 20
 DEFAULT_BUDGET_MS = 5.0
+# Events kept inside the engine between runs (the prelude's __events): at most this many
+# characters of their JSON, and the memory they take is allowed for on top of MAX_MEMORY_BYTES
+# (KEPT_EVENT_BYTES: measured at 5-9 bytes of engine memory per character kept, the more
+# the smaller the events). An event over 1/16 of that is not kept.
+KEPT_EVENT_CHARS = 64 * 1024
+KEPT_EVENT_BYTES = 12 * KEPT_EVENT_CHARS
 _IMPORT = re.compile(r"""^[ \t]*import\s+(\w+)\s+from\s+['"]cloudfront['"]\s*;?""", re.M)
+# Code that could tell a frozen event from another, or run on after writing to one (see the
+# prelude's __freeze): such a function's kept events are never frozen.
+_WRITES_UNSEEN = re.compile(r"\b(catch|finally|async|await|then|Promise|Reflect|isFrozen|isSealed|"
+                            r"isExtensible|getOwnPropertyDescriptors?)\b")
 _OTHER_IMPORT = re.compile(r"""^[ \t]*import\s+.*?from\s+['"]([^'"]+)['"]""", re.M)
 
 _PRELUDE = r"""
@@ -83,16 +93,88 @@ function __chaos(fault, budget_ms) {  // edge-code faults (edge/compute/chaos.py
   if (fault === 'budget') { while (true) {} }
   if (fault === 'slow') { var t = __clock(); while (__clock() - t < budget_ms * 0.6) {} }  // 60 % of the budget
 }
-function __invoke(s, rid, now, fault, budget_ms) {
-  // One call, one JSON string back: the outcome, or "" while a promise is still pending
-  // (then the caller runs the pending jobs and asks __outcome()). The event's JSON comes
-  // without its request id (the same for every request with the same head: kept by the edge).
-  __result = undefined; __error = undefined; __origin = null; __now = now;
+// Events kept between runs by the edge's number for them (``id``; 0: not kept). Parsing an
+// event's JSON, and serialising the answer to see whether it changed, are most of what a
+// trivial function costs, and load generators and browsers repeat their heads. Every run
+// gets its own event object with a new context and viewer; what it shares with earlier runs
+// with the same number is never something a run could have changed:
+// - a run's request (response) is the one the last run left as it came (its JSON the same,
+//   nothing added at the top, for viewer-response the request too), else parsed again;
+// - once a run left it so, and the code cannot tell a frozen object from another nor swallow
+//   the TypeError a write to one throws (__FREEZABLE: no catch, finally, async, Promise,
+//   then, Reflect, property descriptors or isFrozen in its source), the parts are frozen and
+//   shared: returning the shared request (response) itself is "unchanged" with no JSON at
+//   all, and a run that throws a TypeError (a write to them) is run again on its own copy
+//   (its logs and origin change dropped; what it did to globals stays: CONFORMANCE.md) and
+//   that event is never frozen again.
+// At most __KEPT_CHARS of JSON are kept (their memory is allowed for on top of the
+// function's own 2 MB).
+var __events = new Map(), __keptChars = 0, __kept = null, __frozen = null;
+var __KEPT_CHARS = @KEPT_EVENT_CHARS@, __FREEZABLE = @FREEZABLE@;
+function __freeze(o) {
+  if (o !== null && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (var k in o) __freeze(o[k]);
+  }
+  return o;
+}
+function __own(kept, rid) {  // the event's JSON parsed, with this run's context and viewer
+  var ev = JSON.parse(kept.s);
+  ev.context = {distributionDomainName: kept.host, distributionId: 'EEMULATED', eventType: kept.type,
+                requestId: rid};
+  ev.viewer = {ip: kept.ip};
+  return ev;
+}
+function __invoke(id, s, rid, now, fault, budget_ms, part) {
+  // One call, one string back: "=" when the handler returned the event's ``part`` (request
+  // or response) as it came, "?" when the event's JSON is needed (not kept: call again with
+  // it), else the outcome as JSON, or "" while a promise is still pending (then the caller
+  // runs the pending jobs and asks __outcome()).
+  var kept = id ? __events.get(id) : undefined, ev;
+  if (kept === undefined && s === null) return '?';
+  __result = undefined; __error = undefined; __origin = null; __now = now; __kept = null; __frozen = null;
   try {
     __chaos(fault, budget_ms);
-    var ev = JSON.parse(s);
-    ev.context.requestId = rid;
-    var answer = fault === 'invalid' ? 42 : handler(ev);
+    if (kept === undefined) {
+      kept = {s: s, part: part, ev: null, frozen: null, writes: false};
+      ev = JSON.parse(s);
+      kept.host = ev.context.distributionDomainName; kept.type = ev.context.eventType; kept.ip = ev.viewer.ip;
+      kept.keys = Object.keys(ev).length;
+      kept.before = JSON.stringify(ev[part]);
+      kept.request = part === 'response' ? JSON.stringify(ev.request) : null;
+      kept.ev = ev;
+      if (id && s.length <= __KEPT_CHARS / 16) {
+        if (__keptChars + s.length > __KEPT_CHARS) { __events.clear(); __keptChars = 0; }
+        __events.set(id, kept);
+        __keptChars += s.length;
+      }
+    }
+    __kept = kept;
+    if (kept.frozen !== null) {
+      __frozen = kept.frozen;
+      ev = {version: '1.0', context: {distributionDomainName: kept.host, distributionId: 'EEMULATED',
+            eventType: kept.type, requestId: rid}, viewer: {ip: kept.ip}, request: __frozen.request};
+      if (part === 'response') ev.response = __frozen.response;
+    } else if (kept.ev !== null) {
+      ev = kept.ev;
+      kept.ev = null;  // kept again only if this run leaves it as it came (__outcome)
+      ev.version = '1.0';
+      ev.context = {distributionDomainName: kept.host, distributionId: 'EEMULATED', eventType: kept.type,
+                    requestId: rid};
+      ev.viewer = {ip: kept.ip};
+    } else {
+      ev = __own(kept, rid);
+    }
+    kept.current = ev;
+    var answer;
+    try {
+      answer = fault === 'invalid' ? 42 : handler(ev);
+    } catch (e) {
+      if (__frozen === null || !(e instanceof TypeError)) throw e;  // a write to a frozen part is a TypeError
+      kept.frozen = null; kept.writes = true; __frozen = null; __logs = []; __origin = null;
+      ev = kept.current = __own(kept, rid);
+      answer = handler(ev);
+    }
     if (answer === null || typeof answer !== 'object' || typeof answer.then !== 'function') {
       __result = answer === undefined ? null : answer;
       return __outcome();
@@ -104,6 +186,21 @@ function __invoke(s, rid, now, fault, budget_ms) {
 }
 function __describe(e) { return (e instanceof Error) ? String(e) + '\n' + (e.stack || '') : 'uncaught ' + String(e); }
 function __outcome() {
+  var kept = __kept;
+  if (__frozen !== null) {
+    if (__error === undefined && __result === __frozen[kept.part] && __origin === null && !__logs.length) return '=';
+  } else if (kept !== null && __error === undefined && JSON.stringify(__result) === kept.before) {
+    var ev = kept.current;
+    if (__result === ev[kept.part] && Object.keys(ev).length === kept.keys &&
+        (kept.request === null || JSON.stringify(ev.request) === kept.request)) {
+      if (__FREEZABLE && !kept.writes) {
+        kept.frozen = {request: __freeze(ev.request), response: kept.part === 'response' ? __freeze(ev.response) : null};
+      } else {
+        kept.ev = ev;
+      }
+    }
+    if (__origin === null && !__logs.length) return '=';
+  }
   var out = {result: __result, error: __error, origin: __origin};
   if (__logs.length) { out.logs = __logs; __logs = []; }
   return JSON.stringify(out);
@@ -127,12 +224,17 @@ class FunctionError(Exception):
 @dataclass
 class Invocation:
     """What one invocation returned: the result (decoded JSON), the origin change asked for,
-    the CPU time it took (ms) and what it logged."""
+    the CPU time it took (ms) and what it logged.
+
+    ``cpu_ms`` is read off the monotonic clock around the call: a run holds the event loop and
+    does no IO, so its elapsed time is its CPU time unless the OS preempts the edge (the
+    process's CPU clock is a system call each time it is read; this one is not)."""
 
     result: Any
     origin: dict[str, Any] | None
     cpu_ms: float
     logs: list[str] = field(default_factory=list)
+    unchanged: bool = False  # returned the event's request (response) as it came, no origin change
 
 
 class CloudFrontFunction:
@@ -154,7 +256,9 @@ class CloudFrontFunction:
                                     "the 'cloudfront' module only")
         source = _IMPORT.sub(lambda m: f"var {m.group(1)} = __cloudfront;", source)
         self._context = quickjs.Context()
-        self._context.eval(_PRELUDE)
+        freezable = _WRITES_UNSEEN.search(source) is None
+        self._context.eval(_PRELUDE.replace("@KEPT_EVENT_CHARS@", str(KEPT_EVENT_CHARS))
+                           .replace("@FREEZABLE@", "true" if freezable else "false"))
         self._context.set("__kvs_json", json.dumps(stores))
         self._context.eval("__kvs = JSON.parse(__kvs_json);")
         try:
@@ -167,31 +271,45 @@ class CloudFrontFunction:
         self._outcome = self._context.get("__outcome")
         # 2 MB for the function, beyond what the runtime, the code and its store already use;
         # the CPU budget counts from the start of each call into the context.
-        self._context.set_memory_limit(int(self._context.memory()["memory_used_size"]) + MAX_MEMORY_BYTES)
+        self._context.set_memory_limit(int(self._context.memory()["memory_used_size"]) + MAX_MEMORY_BYTES
+                                       + KEPT_EVENT_BYTES)
         self._context.set_time_limit(budget_ms / 1000)
         self.fault: str | None = None  # chaos: throw, slow, budget, invalid (edge/compute/chaos.py)
 
-    def run(self, event: dict[str, Any], text: str | None = None) -> Invocation:
-        """Run the handler on ``event`` (``text``: its JSON without the request id, when the
-        caller kept it); FunctionError for every documented failure."""
+    def run(self, event: dict[str, Any], text: str | None = None, request_id: str | None = None,
+            key: int = 0) -> Invocation:
+        """Run the handler on ``event``; FunctionError for every documented failure.
+
+        ``text``: the event's JSON without the request id, when the caller kept it;
+        ``request_id``: the id to give the event, else its own; ``key``: a number the caller
+        gives every event with the same ``text`` (never reused for another), so the engine
+        can keep the parsed event between runs (0: not kept). A handler that returns the
+        event's request (response) as it came is told inside the engine: ``unchanged``, and
+        ``result`` is that part of ``event`` itself (shared: not to be changed)."""
         context = self._context
-        started = time.process_time()
-        if text is None:
-            text = json.dumps(event)
+        part = "response" if event["context"]["eventType"] == "viewer-response" else "request"
+        started = time.perf_counter()
+        if request_id is None:
+            request_id = event["context"].get("requestId", "")
+        now = time.time() * 1000
         try:
-            text = self._invoke(text, event["context"].get("requestId", ""), time.time() * 1000,
-                                self.fault, self.budget_ms)
-            if not text:  # an async handler: run its promise to the end
+            out = self._invoke(key, None, request_id, now, self.fault, self.budget_ms, part) if key else "?"
+            if out == "?":  # not kept in the engine: hand it the JSON
+                out = self._invoke(key, json.dumps(event) if text is None else text, request_id, now,
+                                   self.fault, self.budget_ms, part)
+            if not out:  # an async handler: run its promise to the end
                 while context.execute_pending_job():
                     pass
-                text = self._outcome()
+                out = self._outcome()
         except quickjs.JSException as exc:
             if "interrupted" in str(exc):
                 raise FunctionError("FunctionThrottledError", 503,
                                     f"{self.name}: over its {self.budget_ms:g} ms CPU budget") from None
             raise FunctionError("FunctionExecutionError", 503, f"{self.name}: {_first_line(exc)}") from None
-        cpu_ms = (time.process_time() - started) * 1000
-        outcome = json.loads(text)
+        cpu_ms = (time.perf_counter() - started) * 1000  # see Invocation.cpu_ms
+        if out == "=":
+            return Invocation(event[part], None, cpu_ms, unchanged=True)
+        outcome = json.loads(out)
         if outcome.get("error") is not None:
             raise FunctionError("FunctionExecutionError", 503, f"{self.name}: {outcome['error'].splitlines()[0]}")
         return Invocation(outcome.get("result"), outcome.get("origin"), cpu_ms, outcome.get("logs") or [])

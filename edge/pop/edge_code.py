@@ -15,6 +15,7 @@ function and outcome, with its CPU time, in ``/stats``.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import replace
 from typing import Any
@@ -29,6 +30,7 @@ from edge.pop.stats import Stats
 
 Headers = tuple[tuple[str, str], ...]
 EVENTS_KEPT = 2048  # viewer-request events (and their JSON) kept by request head
+_numbers = itertools.count(1)  # each kept event's number, never reused (CloudFrontFunction.run's key)
 
 
 def _fail(message: str) -> FunctionError:
@@ -97,14 +99,16 @@ class EdgeCode:
         self.distribution = distribution
         self.stats = stats
         self.lambdas = lambdas
-        self._events: dict[tuple[Any, ...], tuple[dict[str, Any], str]] = {}
+        self._events: dict[tuple[Any, ...], tuple[dict[str, Any], str, int]] = {}
 
     def _event(self, request: ViewerRequest, event_type: str, status: int = 0,
-               headers: Headers = ()) -> tuple[dict[str, Any], str]:
+               headers: Headers = ()) -> tuple[dict[str, Any], str, int]:
         """The event of ``request`` (with the response's ``status`` and ``headers`` for
-        viewer-response) and its JSON without the request id, kept per request head and
-        response: load generators and browsers repeat their heads, and building the event
-        is a fifth of a trivial function's cost."""
+        viewer-response), its JSON without the request id and its number (the function's
+        engine keeps the parsed event by it), kept per request head and response: load
+        generators and browsers repeat their heads, and building the event is a fifth of a
+        trivial function's cost. The event is shared: a caller never changes it (the request
+        id travels apart)."""
         key = (event_type, request.method, request.raw_path, request.raw_headers, request.peer[0], status, headers)
         kept = self._events.get(key)
         if kept is None:
@@ -114,9 +118,8 @@ class EdgeCode:
                 event["response"] = response_part(status, reason(status), headers)
             if len(self._events) >= EVENTS_KEPT:
                 del self._events[next(iter(self._events))]  # the oldest
-            kept = self._events[key] = (event, json.dumps(event))
-        event, text = kept
-        return {**event, "context": dict(event["context"])}, text
+            kept = self._events[key] = (event, json.dumps(event, separators=(",", ":")), next(_numbers))
+        return kept  # shared by every request with this head: never changed
 
     def _failed(self, name: str, error: FunctionError, request_id: str) -> Outcome:
         self.stats.function(name, error.detailed, 0.0)
@@ -129,12 +132,11 @@ class EdgeCode:
         name = behavior.function_for("viewer-request")
         if name is None:
             return None
-        event, text = self._event(request, "viewer-request")
-        event["context"]["requestId"] = request_id
+        event, text, number = self._event(request, "viewer-request")
         try:
-            invocation = self.functions[name].run(event, text)
+            invocation = self.functions[name].run(event, text, request_id, number)
             request.code_ms += invocation.cpu_ms
-            if invocation.origin is None and invocation.result == event["request"]:
+            if invocation.unchanged:
                 self.stats.function(name, "ok", invocation.cpu_ms)
                 return None  # returned as it came: nothing to rebuild
             if is_response(invocation.result):
@@ -158,12 +160,11 @@ class EdgeCode:
         name = behavior.function_for("viewer-response")
         if name is None:
             return status, headers
-        event, text = self._event(request, "viewer-response", status, headers)
-        event["context"]["requestId"] = request_id
+        event, text, number = self._event(request, "viewer-response", status, headers)
         try:
-            invocation = self.functions[name].run(event, text)
+            invocation = self.functions[name].run(event, text, request_id, number)
             request.code_ms += invocation.cpu_ms
-            if invocation.result == event["response"]:
+            if invocation.unchanged:
                 self.stats.function(name, "ok", invocation.cpu_ms)
                 return None
             answer = generated_response(invocation.result)

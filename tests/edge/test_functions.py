@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from edge.compute.events import generated_response, new_request, request_event, response_part
-from edge.compute.functions import CloudFrontFunction, FunctionError, FunctionLoadError, load_store
+from edge.compute.functions import KEPT_EVENT_CHARS, CloudFrontFunction, FunctionError, FunctionLoadError, load_store
 from tests.edge import configs
 from tests.edge.conftest import EdgeFactory, RunningOrigin
 
@@ -140,6 +140,64 @@ def test_what_cannot_be_loaded_is_refused_with_the_file(tmp_path: Path) -> None:
     (tmp_path / "big.json").write_text(json.dumps({"k": "v" * 1025}))
     with pytest.raises(FunctionLoadError, match="values 1024"):
         load_store(str(tmp_path / "big.json"))
+
+
+# -- events kept between runs: what one run does never reaches another --------------------------
+def _runs(function: CloudFrontFunction, event: dict[str, Any], times: int) -> list[Any]:
+    """``times`` runs of one kept event (the same key and JSON, as the edge gives them)."""
+    text = json.dumps(event)
+    return [function.run(event, text, f"rid-{n}", key=7) for n in range(times)]
+
+
+@pytest.mark.parametrize("guard", ["", "try { } catch (err) { }"], ids=["frozen", "parsed-each-time"])
+def test_a_run_that_starts_writing_to_a_kept_event_gets_its_own(tmp_path: Path, guard: str) -> None:
+    # The third run writes to the request the first two left alone. Whether the engine shares
+    # a frozen copy (code that cannot tell) or parses the event again, the third and fourth
+    # runs see the write and the first two do not; the caller's event is never changed.
+    code = ("var n = 0;\nfunction handler(e) { n++; " + guard +
+            " if (n >= 3) e.request.headers['x-n'] = {value: 'late'}; return e.request; }\n")
+    event = _event("/kept")
+    before = json.dumps(event)
+    runs = _runs(_function(tmp_path, code), event, 5)
+    assert [r.unchanged for r in runs] == [True, True, False, False, False]
+    assert [r.result["headers"].get("x-n") for r in runs[2:]] == [{"value": "late"}] * 3
+    assert json.dumps(event) == before
+
+
+@pytest.mark.parametrize("guard", ["", "try { } catch (err) { }"], ids=["frozen", "parsed-each-time"])
+def test_a_kept_event_is_new_at_the_top_and_in_its_context_every_run(tmp_path: Path, guard: str) -> None:
+    # Each run logs what it found; from the second on (once the first left the event as it
+    # came, so it is kept) it also scribbles on everything but the request it returns.
+    code = ("var n = 0;\nfunction handler(e) { " + guard + " console.log(JSON.stringify(\n"
+            "  [e.extra, e.version, e.context.mark, e.context.requestId, e.viewer.mark, e.viewer.ip]));\n"
+            "  if (++n >= 2) { e.extra = 1; e.version = 'x'; e.context.mark = 1; e.viewer.mark = 1;\n"
+            "    e.viewer.ip = '0'; }\n"
+            "  return e.request; }\n")
+    runs = _runs(_function(tmp_path, code), _event("/ctx"), 4)
+    assert [r.logs for r in runs] == [[f'[null,"1.0",null,"rid-{n}",null,"192.0.2.1"]'] for n in range(4)]
+
+
+def test_a_viewer_response_run_sees_the_request_as_the_viewer_sent_it(tmp_path: Path) -> None:
+    # A run that changes the event's request (which a viewer-response function cannot send)
+    # must not hand that change to the next run with the same head.
+    code = ("function handler(e) { var was = e.request.uri; e.request.uri = '/changed';\n"
+            "  e.response.headers['x-was'] = {value: was}; return e.response; }\n")
+    event = request_event("viewer-response", "GET", "/orig", (("Host", "d.test"),), "192.0.2.1", "", "d.test")
+    event["response"] = response_part(200, "OK", (("Content-Type", "text/plain"),))
+    runs = _runs(_function(tmp_path, code), event, 3)
+    assert [r.result["headers"]["x-was"]["value"] for r in runs] == ["/orig"] * 3
+
+
+def test_kept_events_are_bounded_and_a_forgotten_one_is_asked_for_again(tmp_path: Path) -> None:
+    # 3,000 heads of about 1 KB each are far more than the engine keeps (KEPT_EVENT_CHARS):
+    # none runs out of the function's memory, and the first, long forgotten, still runs.
+    function = _function(tmp_path, "function handler(e) { return e.request; }\n")
+    events = [_event(f"/e{n}", headers=(("X-Pad", "p" * 900),)) for n in range(3000)]
+    texts = [json.dumps(e) for e in events]
+    assert sum(map(len, texts)) > 40 * KEPT_EVENT_CHARS
+    runs = [function.run(e, t, "rid", key=n + 1) for n, (e, t) in enumerate(zip(events, texts))]
+    again = function.run(events[0], None, "rid", key=1)
+    assert all(r.unchanged for r in runs) and again.unchanged and again.result["uri"] == "/e0"
 
 
 # -- a real edge ------------------------------------------------------------------------------
