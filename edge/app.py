@@ -22,6 +22,7 @@ from edge.core.viewer_context import location_for
 from edge.pop.accesslog import AccessLog
 from edge.pop.edge_code import EdgeCode
 from edge.pop.lambda_code import LambdaRunner
+from edge.pop.loop_health import HEALTH
 from edge.pop.pop import Pop
 from edge.pop.pops import Pops, pop_names
 from edge.pop.tier import RegionalTier, needs_tier
@@ -110,7 +111,9 @@ async def serve(distribution: Distribution, options: Options,
             await web.SockSite(admin, admin_sock).start()
             admin_address = _address(admin_sock)
         log.start()
-        sweeper = loop.create_task(sweep_forever(connections))
+        HEALTH.install()  # the collector's pauses, and freezing what the caches keep
+        caches = [edge.cache for edge in pops.edges] + ([pops.tier.cache] if pops.tier is not None else [])
+        sweeper = loop.create_task(sweep_forever(connections, stores=lambda: sum(c.stores for c in caches)))
         ready = {"pid": os.getpid(), "listen": _address(sock), "admin": admin_address,
                  "listen_tls": _address(tls_sock) if tls_sock is not None else None}
         if admin_address is not None:

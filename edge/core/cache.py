@@ -83,6 +83,7 @@ class Cache:
         self.max_bytes = max_bytes
         self.bytes = 0  # what the stored entries count (entry_size), for /stats
         self.evicted = 0
+        self.stores = 0  # entries stored so far (edge/pop/loop_health.py freezes after a number of them)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -113,6 +114,7 @@ class Cache:
             self.evicted += 1
         self._entries[key] = entry
         self.bytes += size
+        self.stores += 1
 
     def invalidate(self, path_prefix: str, exact: bool) -> int:
         """Drop every variant whose URL (path, plus ``?query`` when the key has one)

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
-from typing import IO
+from typing import IO, NamedTuple
 
 from edge.core.outcome import Outcome
 from edge.core.viewer_http import ViewerRequest
+from edge.pop.loop_health import HEALTH
 
 STANDARD_FIELDS = (
     "date", "time", "x-edge-location", "sc-bytes", "c-ip", "cs-method", "cs(Host)",
@@ -36,9 +36,14 @@ FIELDS = STANDARD_FIELDS + EMULATOR_FIELDS
 HEADER = "#Version: 1.0\n#Fields: " + " ".join(FIELDS) + "\n"
 
 
-@dataclass(slots=True)
-class AccessRecord:
-    """One viewer request, in log-field order (``date``/``time`` come from ``ts``)."""
+class AccessRecord(NamedTuple):
+    """One viewer request, in log-field order (``date``/``time`` come from ``ts``).
+
+    The request path adds a plain ``tuple`` of these values in this order (``log_request``),
+    not an instance: a tuple of strings and numbers is one the collector stops tracking at
+    its first pass, so half a second of records waiting for the background flush adds
+    nothing to the young collections' work (edge/pop/loop_health.py). Tests build instances;
+    :func:`format_record` takes either."""
 
     ts: float
     edge_location: str
@@ -112,30 +117,36 @@ def _stamp(second: int) -> str:
     return _last_stamp[1]
 
 
-def format_record(r: AccessRecord) -> str:
-    """The log line (without newline) for one record, fields in FIELDS order."""
+def format_record(r: tuple[object, ...]) -> str:
+    """The log line (without newline) for one record (an :class:`AccessRecord` or the plain
+    tuple of its values), fields in FIELDS order."""
     # One f-string, field by field, the usually-empty fields tested inline: this runs for
     # every request, so no generic reflection and few calls.
+    (ts, edge_location, sc_bytes, c_ip, method, host, uri_stem, status, referer, user_agent, uri_query,
+     cookie, result_type, request_id, host_header, protocol, cs_bytes, time_taken, forwarded_for,
+     ssl_protocol, ssl_cipher, response_result_type, protocol_version, fle_status, fle_encrypted_fields,
+     c_port, time_to_first_byte, detailed_result_type, content_type, content_len, range_start, range_end,
+     origin_attempts, failover_reason, edge_code_ms) = r
     t, o = _text, _opt
-    taken = f"{r.time_taken:.3f}"
-    first_byte = taken if r.time_to_first_byte == r.time_taken else f"{r.time_to_first_byte:.3f}"
+    taken = f"{time_taken:.3f}"
+    first_byte = taken if time_to_first_byte == time_taken else f"{time_to_first_byte:.3f}"
     return (
-        f"{_stamp(int(r.ts))}\t{r.edge_location}\t{r.sc_bytes}\t{r.c_ip}\t{r.method}\t"
-        f"{t(r.host)}\t{t(r.uri_stem)}\t{r.status:03d}\t{t(r.referer)}\t{t(r.user_agent)}\t"
-        f"{t(r.uri_query)}\t{t(r.cookie)}\t{r.result_type}\t{r.request_id}\t"
-        f"{t(r.host_header)}\t{r.protocol}\t{r.cs_bytes}\t{taken}\t"
-        f"{t(r.forwarded_for)}\t{'-' if r.ssl_protocol is None else o(r.ssl_protocol)}\t"
-        f"{'-' if r.ssl_cipher is None else o(r.ssl_cipher)}\t"
-        f"{r.response_result_type}\t{r.protocol_version}\t"
-        f"{'-' if r.fle_status is None else o(r.fle_status)}\t"
-        f"{'-' if r.fle_encrypted_fields is None else o(r.fle_encrypted_fields)}\t"
-        f"{r.c_port}\t{first_byte}\t{r.detailed_result_type}\t{t(r.content_type)}\t"
-        f"{'-' if r.content_len is None else r.content_len}\t"
-        f"{'-' if r.range_start is None else r.range_start}\t"
-        f"{'-' if r.range_end is None else r.range_end}\t"
-        f"{'-' if r.origin_attempts is None else o(r.origin_attempts)}\t"
-        f"{'-' if r.failover_reason is None else o(r.failover_reason)}\t"
-        f"{'-' if r.edge_code_ms is None else f'{r.edge_code_ms:.3f}'}"
+        f"{_stamp(int(ts))}\t{edge_location}\t{sc_bytes}\t{c_ip}\t{method}\t"
+        f"{t(host)}\t{t(uri_stem)}\t{status:03d}\t{t(referer)}\t{t(user_agent)}\t"
+        f"{t(uri_query)}\t{t(cookie)}\t{result_type}\t{request_id}\t"
+        f"{t(host_header)}\t{protocol}\t{cs_bytes}\t{taken}\t"
+        f"{t(forwarded_for)}\t{'-' if ssl_protocol is None else o(ssl_protocol)}\t"
+        f"{'-' if ssl_cipher is None else o(ssl_cipher)}\t"
+        f"{response_result_type}\t{protocol_version}\t"
+        f"{'-' if fle_status is None else o(fle_status)}\t"
+        f"{'-' if fle_encrypted_fields is None else o(fle_encrypted_fields)}\t"
+        f"{c_port}\t{first_byte}\t{detailed_result_type}\t{t(content_type)}\t"
+        f"{'-' if content_len is None else content_len}\t"
+        f"{'-' if range_start is None else range_start}\t"
+        f"{'-' if range_end is None else range_end}\t"
+        f"{'-' if origin_attempts is None else o(origin_attempts)}\t"
+        f"{'-' if failover_reason is None else o(failover_reason)}\t"
+        f"{'-' if edge_code_ms is None else f'{edge_code_ms:.3f}'}"
     )
 
 
@@ -148,7 +159,7 @@ class AccessLog:
     """Buffered writer of an access log file (or a no-op without a path)."""
 
     def __init__(self, path: str | None, flush_interval: float = 0.5) -> None:
-        self._pending: list[AccessRecord] = []
+        self._pending: list[tuple[object, ...]] = []
         self._file: IO[str] | None = None
         self._task: asyncio.Task[None] | None = None
         self.flush_interval = flush_interval
@@ -163,7 +174,7 @@ class AccessLog:
         """False without a path: callers skip building records at all."""
         return self._file is not None
 
-    def add(self, record: AccessRecord) -> None:
+    def add(self, record: tuple[object, ...]) -> None:
         if self._file is not None:
             self._pending.append(record)
 
@@ -193,9 +204,11 @@ class AccessLog:
         done = 0
         try:
             while done < len(batch):
+                started = time.perf_counter()
                 self._file.write("".join(format_record(r) + "\n"
                                          for r in batch[done:done + size]))
                 done += size
+                HEALTH.held(time.perf_counter() - started, "access log")
                 await asyncio.sleep(0)
         finally:  # cancelled by close(): the rest of this batch is written all the same
             if done < len(batch):
@@ -234,7 +247,7 @@ def log_request(log: AccessLog, pop: str, request: ViewerRequest, *, status: int
     # Positional, in log-field order (a comment names each): keyword arguments cost 1.1 us
     # more per record, about 7 % of the hits a core serves (BENCHMARKS.md). Every field is
     # checked by name in tests/edge/test_accesslog.py and test_shell_e2e.py.
-    log.add(AccessRecord(
+    log.add((
         now, pop, sc_bytes, peer[0],                         # ts, edge_location, sc_bytes, c_ip
         request.method, host, path, status,                       # method, host, uri_stem, status
         headers.get("Referer"), headers.get("User-Agent"),        # referer, user_agent

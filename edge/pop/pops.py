@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from edge.pop.loop_health import HEALTH
 from edge.pop.pop import Pop
 from edge.pop.tier import RegionalTier
 
@@ -77,6 +78,7 @@ class Pops:
                           for e in self.edges}
         if self.tier is not None:
             merged["regional_cache_objects"] = len(self.tier.cache)
+        merged["loop"] = HEALTH.as_json()  # the process's event loop and collector (loop_health.py)
         return merged
 
 

@@ -24,6 +24,7 @@ from edge.core.viewer_http import (
     parse_chunked,
     parse_head,
 )
+from edge.pop.loop_health import HEALTH
 from edge.pop.pop import Pop, Route
 
 HEAD_TIMEOUT_S = 20.0
@@ -108,6 +109,13 @@ class ViewerProtocol(asyncio.Protocol):
 
     # -- bytes in ------------------------------------------------------------------------
     def data_received(self, data: bytes) -> None:
+        started = time.perf_counter()
+        self._received(data)
+        held = time.perf_counter() - started
+        if held > HEALTH.longest_s:
+            HEALTH.held(held, "viewer")
+
+    def _received(self, data: bytes) -> None:
         if not self._buffer and self._pending is None and not self._busy:
             self._started = now = time.monotonic()
             self._deadline = now + self._head_timeout
@@ -220,10 +228,17 @@ class ViewerProtocol(asyncio.Protocol):
                 self._arm(self._idle_timeout)
 
 
-async def sweep_forever(connections: set[ViewerProtocol], interval: float = 1.0) -> None:
-    """Drop viewers that are too slow or idle too long, once every ``interval`` seconds."""
+async def sweep_forever(connections: set[ViewerProtocol], interval: float = 1.0,
+                        stores: Callable[[], int] | None = None) -> None:
+    """Drop viewers that are too slow or idle too long, once every ``interval`` seconds; then
+    let the collector freeze what the caches have taken (``stores``: their stores so far;
+    edge/pop/loop_health.py)."""
     while True:
         await asyncio.sleep(interval)
+        started = time.perf_counter()
         now = time.monotonic()
         for connection in list(connections):
             connection.sweep(now)
+        if stores is not None:
+            HEALTH.tick(stores(), now)
+        HEALTH.held(time.perf_counter() - started, "sweep")
