@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import socket
@@ -112,6 +113,7 @@ async def serve(distribution: Distribution, options: Options,
             admin_address = _address(admin_sock)
         log.start()
         HEALTH.install()  # the collector's pauses, and freezing what the caches keep
+        gc.freeze()  # what start-up made (modules, config, pools) lives as long as the process
         caches = [edge.cache for edge in pops.edges] + ([pops.tier.cache] if pops.tier is not None else [])
         sweeper = loop.create_task(sweep_forever(connections, stores=lambda: sum(c.stores for c in caches)))
         ready = {"pid": os.getpid(), "listen": _address(sock), "admin": admin_address,

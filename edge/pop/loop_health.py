@@ -9,16 +9,17 @@ worst added latency. Two measures, read by ``GET /stats`` (``loop``):
 - ``gc``: CPython's collections by generation (count, total and longest pause), from
   ``gc.callbacks``.
 
-The collector: CPython's full collection walks every tracked object, and a cache of 200,000
-objects is millions of them, so its pauses grow with the cache (tens of ms at 10,000 objects,
-hundreds at 200,000). Cache entries live long and form no cycles, so once the cache has
-taken :data:`FREEZE_AFTER_STORES` new objects, the next sweep (at most every
-:data:`FREEZE_EVERY_S`) moves every object alive then into the collector's permanent
-generation (``gc.freeze()``), which collections no longer walk. A frozen object is still
-freed when its last reference goes (an evicted entry, a flushed log record); what freezing
-costs is that a cycle among objects alive at a freeze that becomes garbage later is never
-collected. Freezes follow the cache's growth and are at most one every ten seconds, so that
-is a handful of in-flight requests' objects each time.
+The collector: a full collection walks every tracked object, at about 1 us an object here
+(they lie among the cached bodies, so each is a cache miss), and every cache entry is one. At
+200,000 cached objects that was pauses of 40 ms and more. Cache entries live long and form
+no cycles, so once the caches have taken :data:`FREEZE_AFTER_STORES` new objects, the next
+sweep (at most one a second, :data:`FREEZE_EVERY_S`) moves every object alive then into the
+collector's permanent generation (``gc.freeze()``), which collections no longer walk; the
+edge also freezes what start-up made, once, before it serves. A frozen object is still freed
+when its last reference goes (an evicted entry, a flushed log record); what freezing costs is
+that a cycle among objects alive at a freeze that becomes garbage later is never collected.
+Measured: after filling a cache with 60,000 objects (about 60 freezes), unfreezing and
+collecting found 63 such objects.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import time
 from typing import Any
 
 FREEZE_AFTER_STORES = 1000
-FREEZE_EVERY_S = 10.0
+FREEZE_EVERY_S = 1.0
 
 
 class LoopHealth:
