@@ -1,9 +1,10 @@
-"""``python -m bench [edge|scale|stack|reports|locust|all]``: the project's benchmarks (default: all).
+"""``python -m bench [edge|scale|stack|viewers|reports|locust|all]``: the project's benchmarks (default: all).
 
 * ``edge``: the edge against nginx proxy_cache (hits) and the bare origin (misses), with wrk;
 * ``scale``: hits against nginx at 1, 10,000 and 200,000 objects and 32 and 1,024 connections,
   memory per object, the loop's longest block, and a failed-over miss against nginx;
 * ``stack``: how long a run takes to get its two origins and the edge ready;
+* ``viewers``: Locust CPU a request of the harness's viewers against a bare FastHttpUser;
 * ``reports``: building the report of a 1,000,000-request run;
 * ``locust``: requests/s the Locust harness generates.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUITES = {"edge": "bench.edge_bench", "scale": "bench.scale_bench", "stack": "bench.stack_bench", "reports": "bench.reports_bench",
+SUITES = {"edge": "bench.edge_bench", "scale": "bench.scale_bench", "stack": "bench.stack_bench", "viewers": "bench.viewer_bench", "reports": "bench.reports_bench",
           "locust": "bench.locust_bench"}
 
 
