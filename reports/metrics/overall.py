@@ -21,9 +21,10 @@ HIT_RESULTS = HIT_WORDS
 _SLICED = ("t", "latency_ms", "ok", "x_cache", "origin", "user")  # what totals() and the splits read
 
 
-def latency_stats(latency_ms: pd.Series) -> dict[str, float | None]:
+def latency_stats(latency_ms: pd.Series | np.ndarray) -> dict[str, float | None]:
     """p50/p90/p95/p99/max in milliseconds (linear interpolation between rows)."""
-    values = latency_ms.dropna().to_numpy(dtype="float64")
+    values = np.asarray(latency_ms, dtype="float64")
+    values = values[~np.isnan(values)]
     if values.size == 0:
         return {**{name: None for name in PERCENTILES}, "max": None}
     points = np.percentile(values, list(PERCENTILES.values()))
@@ -45,16 +46,22 @@ def hit_ratio(frame: pd.DataFrame) -> float | None:
     return number(hits / (hits + misses)) if hits + misses else None
 
 
-def totals(frame: pd.DataFrame) -> dict[str, Any]:
-    """Requests, errors, error ratio, hit ratio and latency of a slice of rows."""
-    requests = len(frame)
-    errors = int(errors_mask(frame).sum())
+def totals(frame: pd.DataFrame, rows: np.ndarray | None = None) -> dict[str, Any]:
+    """Requests, errors, error ratio, hit ratio and latency of a slice of rows (``rows``: a
+    boolean mask over ``frame``, so a million-row slice is never copied whole)."""
+    ok = frame["ok"].to_numpy()
+    x_cache = frame["x_cache"]
+    latency = frame["latency_ms"].to_numpy(dtype="float64")
+    if rows is not None:
+        ok, x_cache, latency = ok[rows], x_cache[rows], latency[rows]
+    requests = len(ok)
+    errors = int((ok == 0).sum())
     return {
         "requests": requests,
         "errors": errors,
         "error_ratio": number(errors / requests) if requests else None,
-        "hit_ratio": hit_ratio(frame),
-        "latency_ms": latency_stats(frame["latency_ms"]),
+        "hit_ratio": hit_ratio(x_cache.to_frame()),
+        "latency_ms": latency_stats(latency),
     }
 
 
@@ -73,22 +80,28 @@ def by_origin(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
     name one, latency), and apart the successful misses it served (``misses``,
     ``miss_share`` of all successful misses): a hit names the origin that filled the
     cache entry long ago, so only misses say which origin is serving *now*."""
-    named = frame[frame["origin"] != ""]
-    total = len(named)
-    is_miss = (named["x_cache"] == "Miss") & (named["ok"] == 1)
+    # On arrays, one origin at a time: grouping a million-row frame copied it per origin.
+    codes, origins = pd.factorize(frame["origin"])
+    named = np.isin(codes, [i for i, origin in enumerate(origins) if origin != ""])
+    total = int(named.sum())
+    is_miss = ((frame["x_cache"] == "Miss") & (frame["ok"] == 1)).to_numpy(dtype=bool) & named
     miss_total = int(is_miss.sum())
-    miss_counts = named.loc[is_miss, "origin"].value_counts()
+    latency = frame["latency_ms"].to_numpy(dtype="float64")
     result: dict[str, dict[str, Any]] = {}
-    for origin, rows in named.groupby("origin", observed=True):
-        misses = int(miss_counts.get(origin, 0))
+    for index, origin in enumerate(origins):
+        rows = codes == index
+        count = int(rows.sum())
+        if origin == "" or not count:
+            continue
+        misses = int((rows & is_miss).sum())
         result[str(origin)] = {
-            "requests": len(rows),
-            "share": number(len(rows) / total) if total else None,
+            "requests": count,
+            "share": number(count / total) if total else None,
             "misses": misses,
             "miss_share": number(misses / miss_total) if miss_total else None,
-            "latency_ms": latency_stats(rows["latency_ms"]),
+            "latency_ms": latency_stats(latency[rows]),
         }
-    return dict(sorted(result.items(), key=lambda item: -item[1]["requests"]))
+    return dict(sorted(result.items(), key=lambda item: (-item[1]["requests"], item[0])))
 
 
 def phase_bounds(faults: list[FaultWindow], duration_s: float) -> list[tuple[str, float, float]]:
@@ -151,15 +164,14 @@ def streams(frame: pd.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:
     Viewers wait for each answer before sending the next request, so a slow period
     produces fewer viewer samples (coordinated omission); the probe keeps its rate.
     """
-    is_probe = frame["user"] == "Probe"
-    narrow = frame[list(_SLICED)]
-    probe, viewers = narrow[is_probe], narrow[~is_probe]
-    return ({**totals(probe), "interval_s": probe_interval_s(frame)}, totals(viewers))
+    is_probe = (frame["user"] == "Probe").to_numpy(dtype=bool)
+    return ({**totals(frame, is_probe), "interval_s": probe_interval_s(frame)}, totals(frame, ~is_probe))
 
 
 def overview(frame: pd.DataFrame, duration_s: float) -> dict[str, Any]:
     """The run-wide numbers at the top of summary.json."""
     base = totals(frame)
+    narrow = frame[list(_SLICED)]  # slices copy every column: only the ones used here
     return {
         "duration_s": number(duration_s, 3),
         "requests": base["requests"],
@@ -168,8 +180,8 @@ def overview(frame: pd.DataFrame, duration_s: float) -> dict[str, Any]:
         "requests_per_s": number(base["requests"] / duration_s, 3) if duration_s > 0 else None,
         "hit_ratio": base["hit_ratio"],
         "latency_ms": base["latency_ms"],
-        "latency_ms_by_cache": latency_by_cache(frame),
-        "by_origin": by_origin(frame),
+        "latency_ms_by_cache": latency_by_cache(narrow),
+        "by_origin": by_origin(narrow),
         "errors_by_kind": errors_by_kind(frame),
     }
 

@@ -11,7 +11,6 @@ more than :data:`MISMATCH_SLACK` requests.
 from __future__ import annotations
 
 import functools
-import io
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from contracts.requests_csv import HIT_WORDS
+from reports.read.load import FirstBytes, last_newline
 from reports.values import number
 
 MISMATCH_RATIO = 0.02
@@ -27,6 +27,7 @@ MISMATCH_SLACK = 3  # requests: tiny counts may differ by the few in flight
 _WANTED = ("x-edge-result-type", "x-edge-detailed-result-type", "sc-status", "x-origin-attempts", "x-failover-reason",
            "x-edge-code-ms",
            "fle-status", "fle-encrypted-fields")
+_NUMBERS = ("x-edge-code-ms", "fle-encrypted-fields")  # read as text, converted where summed
 
 
 def read_edge_log(path: Path) -> pd.DataFrame | None:
@@ -44,26 +45,29 @@ def read_edge_log(path: Path) -> pd.DataFrame | None:
 @functools.lru_cache(maxsize=1)
 def _read_cached(name: str, _size: int, _mtime_ns: int) -> pd.DataFrame | None:
     path = Path(name)
-    data = path.read_bytes()
-    fields = _fields(data)
+    with path.open("rb") as handle:
+        fields = _fields(handle.read(65536))
     if fields is None:
         return None
-    data = data[: data.rfind(b"\n") + 1]  # drop a row cut off mid-write
+    end = last_newline(path, path.stat().st_size)  # drop a row cut off mid-write
     wanted = [name for name in _WANTED if name in fields]
-    if not wanted or not data:
+    if not wanted or end < 0:
         return pd.DataFrame({name: pd.Series(dtype="str") for name in wanted})
     # Header lines ("#Version", "#Fields", repeated after an edge restart) have one
-    # column, so the invalid-row handler drops them along with any malformed row.
-    table = pacsv.read_csv(
-        io.BytesIO(data),
-        read_options=pacsv.ReadOptions(column_names=fields),
-        parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False,
-                                         invalid_row_handler=lambda row: "skip"),
-        convert_options=pacsv.ConvertOptions(
-            include_columns=wanted, column_types={name: pa.string() for name in wanted},
-            strings_can_be_null=False),
-    )
-    return table.to_pandas()
+    # column, so the invalid-row handler drops them along with any malformed row. Words
+    # and statuses are dictionary-encoded (few distinct values: categories, counted fast).
+    with path.open("rb") as handle:
+        table = pacsv.read_csv(
+            pa.PythonFile(FirstBytes(handle, end + 1), mode="r"),
+            read_options=pacsv.ReadOptions(column_names=fields),
+            parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False,
+                                             invalid_row_handler=lambda row: "skip"),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=wanted, strings_can_be_null=False,
+                column_types={name: pa.string() if name in _NUMBERS else pa.dictionary(pa.int32(), pa.string())
+                              for name in wanted}),
+        )
+    return table.to_pandas(split_blocks=True, self_destruct=True)
 
 
 def _fields(data: bytes) -> list[str] | None:
@@ -99,6 +103,8 @@ def origin_attempts(attempts: pd.Series) -> dict[str, dict[str, int]]:
     tried: dict[str, dict[str, int]] = {}
     # Few distinct strings even in a million rows: parse each distinct value once.
     for text, count in attempts[(attempts != "") & (attempts != "-")].value_counts().items():
+        if not count:  # a category no row has
+            continue
         for attempt in str(text).split("|"):
             origin, _, result = attempt.rpartition(":")
             if origin:

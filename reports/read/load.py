@@ -15,10 +15,11 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -30,14 +31,17 @@ from reports.read.timeline import FaultWindow, fault_windows, first_ts, read_eve
 
 __all__ = ["FaultWindow", "Run", "Settings", "read_requests", "read_run"]
 
+# Text columns are dictionary-encoded as they are read: few distinct values (a method, a
+# result word, a catalogue of paths, an error's kinds), so a million rows stay small,
+# come out as categories and count fast, and no Python string is made per row.
+_TEXT = pa.dictionary(pa.int32(), pa.string())
 _ARROW_TYPES = {
-    "ts": pa.float64(), "latency_ms": pa.float64(), "method": pa.string(),
-    "name": pa.string(), "status": pa.int32(), "ok": pa.int8(), "bytes": pa.int64(),
-    "x_cache": pa.string(), "origin": pa.string(), "pop": pa.string(),
-    "user": pa.string(), "error": pa.string(),
+    "ts": pa.float64(), "latency_ms": pa.float64(), "method": _TEXT,
+    "name": _TEXT, "status": pa.int32(), "ok": pa.int8(), "bytes": pa.int64(),
+    "x_cache": _TEXT, "origin": _TEXT, "pop": _TEXT,
+    "user": _TEXT, "error": _TEXT,
 }
-# Few distinct values: categories keep a million rows small and groupbys fast.
-_CATEGORIES = ("method", "x_cache", "origin", "pop", "user")
+_TEXT_COLUMNS = tuple(name for name, kind in _ARROW_TYPES.items() if kind == _TEXT)
 
 
 @dataclass(frozen=True)
@@ -69,13 +73,9 @@ def read_run(path: Path) -> Run:
     settings = read_settings(path / "scenario.yaml", default_name=path.name)
     events = read_events(events_path)
     if parquet_path.exists() and not csv_path.exists():
-        frame = read_requests_parquet(parquet_path)
+        frame, cut_short = read_requests_parquet(parquet_path)
     else:
-        frame = read_requests(csv_path)
-    cut = frame["error"].astype(str).map(interrupted).to_numpy(dtype=bool) if len(frame) else None
-    cut_short = int(cut.sum()) if cut is not None else 0
-    if cut_short:
-        frame = frame[~cut].reset_index(drop=True)
+        frame, cut_short = read_requests(csv_path)
     start = _load_start(events, frame)
     frame["t"] = frame["ts"] - start
     duration = _duration(events, frame, start)
@@ -84,45 +84,97 @@ def read_run(path: Path) -> Run:
                cut_short)
 
 
-def read_requests(path: Path) -> pd.DataFrame:
-    """``requests.csv`` with explicit dtypes; an absent, empty or header-only file is empty."""
-    data = path.read_bytes() if path.exists() else b""
+def read_requests(path: Path) -> tuple[pd.DataFrame, int]:
+    """``requests.csv`` with explicit dtypes, and how many rows the end of the load cut short
+    (left out of the frame); an absent, empty or header-only file is empty."""
+    if not path.exists():
+        return _empty_requests(), 0
+    size = path.stat().st_size
     # Rows end with a newline; anything after the last one is a row cut off mid-write.
-    data = data[: data.rfind(b"\n") + 1]
-    if data.count(b"\n") < 2:
-        return _empty_requests()
+    end = last_newline(path, size)
+    with path.open("rb") as handle:
+        header_end = handle.read(65536).find(b"\n")
+    if end < 0 or header_end < 0 or header_end >= end:  # nothing, or a header and no row
+        return _empty_requests(), 0
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: "skip"),
-            convert_options=pacsv.ConvertOptions(
-                column_types=_ARROW_TYPES, include_columns=list(REQUEST_COLUMNS),
-                strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
+        with path.open("rb") as handle:
+            table = pacsv.read_csv(
+                pa.PythonFile(FirstBytes(handle, end + 1), mode="r"),
+                parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: "skip"),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=_ARROW_TYPES, include_columns=list(REQUEST_COLUMNS),
+                    strings_can_be_null=False, quoted_strings_can_be_null=False),
+            )
     except (pa.ArrowInvalid, pa.ArrowKeyError) as exc:
-        first = str(exc).splitlines()[0]
-        raise RunFolderError(f"{path}: cannot read as requests.csv ({first})") from None
+        first_line = str(exc).splitlines()[0]
+        raise RunFolderError(f"{path}: cannot read as requests.csv ({first_line})") from None
     return _typed(table)
 
 
-def read_requests_parquet(path: Path) -> pd.DataFrame:
+class FirstBytes(io.RawIOBase):
+    """The first ``limit`` bytes of an open binary file, read as a stream (the parser reads
+    a block at a time: the file is never all in memory, as a read or a map would leave it)."""
+
+    def __init__(self, handle: BinaryIO, limit: int) -> None:
+        super().__init__()
+        self._handle = handle
+        self._left = limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer)[: self._left]
+        done = self._handle.readinto(view) or 0
+        self._left -= done
+        return done
+
+
+def last_newline(path: Path, size: int) -> int:
+    """The offset of the file's last newline (-1: none), read from its tail."""
+    with path.open("rb") as handle:
+        step = 1 << 16
+        position = size
+        while position > 0:
+            start = max(0, position - step)
+            handle.seek(start)
+            found = handle.read(position - start).rfind(b"\n")
+            if found >= 0:
+                return start + found
+            position = start
+    return -1
+
+
+def read_requests_parquet(path: Path) -> tuple[pd.DataFrame, int]:
     """The Parquet form of the same table (same columns and types)."""
     try:
         table = pq.read_table(path, columns=list(REQUEST_COLUMNS))
     except (pa.ArrowInvalid, pa.ArrowKeyError, KeyError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise RunFolderError(f"{path}: cannot read as requests.parquet ({first})") from None
+    for name in _TEXT_COLUMNS:  # empty, not null, as in requests.csv
+        column = table[name]
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(pa.string())
+        table = table.set_column(table.schema.get_field_index(name), name, pc.fill_null(column, ""))
     return _typed(table.cast(pa.schema([(c, _ARROW_TYPES[c]) for c in REQUEST_COLUMNS])))
 
 
-def _typed(table: pa.Table) -> pd.DataFrame:
-    frame = table.to_pandas()
-    for column in ("method", "name", "x_cache", "origin", "pop", "user", "error"):
-        frame[column] = frame[column].fillna("")
-    for column in _CATEGORIES:
-        frame[column] = frame[column].astype("category")
-    frame = frame.dropna(subset=["ts"])
-    return frame.reset_index(drop=True)
+def _typed(table: pa.Table) -> tuple[pd.DataFrame, int]:
+    """The frame of the rows with a time, and how many rows were cut short (left out)."""
+    error = table["error"].combine_chunks() if table.num_rows else None
+    keep = pc.is_valid(table["ts"])
+    cut_short = 0
+    if error is not None and len(error):
+        # Decided once per distinct error text, then spread to the rows by their index.
+        cut_kinds = pa.array([interrupted(text) for text in error.dictionary.to_pylist()], pa.bool_())
+        cut = pc.fill_null(pc.take(cut_kinds, error.indices), False)
+        cut_short = int(pc.sum(pc.and_(cut, keep)).as_py() or 0)
+        keep = pc.and_(keep, pc.invert(cut))
+    if not pc.all(keep).as_py():
+        table = table.filter(keep)
+    # Column by column, each Arrow buffer let go once converted: the peak is one copy, not two.
+    return table.to_pandas(split_blocks=True, self_destruct=True), cut_short
 
 
 def _empty_requests() -> pd.DataFrame:
@@ -134,7 +186,7 @@ def _empty_requests() -> pd.DataFrame:
         "origin": pd.Series(dtype="str"), "pop": pd.Series(dtype="str"),
         "user": pd.Series(dtype="str"), "error": pd.Series(dtype="str"),
     })
-    for column in _CATEGORIES:
+    for column in _TEXT_COLUMNS:
         frame[column] = frame[column].astype("category")
     return frame
 
