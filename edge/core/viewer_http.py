@@ -29,6 +29,7 @@ from typing import Any
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from edge.core.memo import Memo
 from edge.errors import EdgeError
 
 MAX_URL_BYTES = 8192
@@ -106,8 +107,7 @@ class ViewerRequest:
         return self.body
 
 
-_PARSED: dict[bytes, tuple[object, ...]] = {}
-_PARSED_MAX = 16384  # heads: a load generator's 10,000 objects, a browser's pages (at most ~40 MB)
+_PARSED: Memo[bytes, tuple[object, ...]] = Memo(16384)  # a load generator's 10,000 objects (at most ~40 MB)
 _CACHED_HEAD_MAX = 2048  # bytes: big heads are rare and would make the cache heavy
 
 
@@ -123,11 +123,9 @@ def parse_head(head: bytes) -> ViewerRequest:
         request = _parse_head(head)
         if len(head) > _CACHED_HEAD_MAX:
             return request
-        if len(_PARSED) >= _PARSED_MAX:
-            del _PARSED[next(iter(_PARSED))]  # the oldest: clearing them all made 10,000 objects miss
-        _PARSED[head] = (request.method, request.raw_path, request.version,
+        _PARSED.put(head, (request.method, request.raw_path, request.version,
                          request.raw_headers, request.headers, request.head_bytes,
-                         request.keep_alive, request.content_length, request.chunked)
+                         request.keep_alive, request.content_length, request.chunked))
         return request
     return ViewerRequest(*fields)  # type: ignore[arg-type]
 

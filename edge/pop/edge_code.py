@@ -23,6 +23,7 @@ from typing import Any
 from edge.compute.events import generated_response, is_response, new_request, request_event, response_part
 from edge.compute.functions import CloudFrontFunction, FunctionError
 from edge.config.model import FAILOVER_STATUS_CODES, CacheBehavior, Distribution, FailoverCriteria, Origin, Target
+from edge.core.memo import Memo
 from edge.core.outcome import Outcome, generated
 from edge.core.viewer_http import ViewerRequest, reason
 from edge.pop.lambda_code import LambdaRunner
@@ -99,7 +100,7 @@ class EdgeCode:
         self.distribution = distribution
         self.stats = stats
         self.lambdas = lambdas
-        self._events: dict[tuple[Any, ...], tuple[dict[str, Any], str, int]] = {}
+        self._events: Memo[tuple[Any, ...], tuple[dict[str, Any], str, int]] = Memo(EVENTS_KEPT)
 
     def _event(self, request: ViewerRequest, event_type: str, status: int = 0,
                headers: Headers = ()) -> tuple[dict[str, Any], str, int]:
@@ -116,9 +117,7 @@ class EdgeCode:
                                   request.peer[0], "", request.host)
             if event_type == "viewer-response":
                 event["response"] = response_part(status, reason(status), headers)
-            if len(self._events) >= EVENTS_KEPT:
-                del self._events[next(iter(self._events))]  # the oldest
-            kept = self._events[key] = (event, json.dumps(event, separators=(",", ":")), next(_numbers))
+            kept = self._events.put(key, (event, json.dumps(event, separators=(",", ":")), next(_numbers)))
         return kept  # shared by every request with this head: never changed
 
     def _failed(self, name: str, error: FunctionError, request_id: str) -> Outcome:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 from edge.config.response_headers_policies import ResponseHeadersPolicy
+from edge.core.memo import Memo
 from edge.core.response_headers import Headers, Timing, sampled, server_timing, static_headers, with_cors
 from edge.core.viewer_http import ViewerRequest, head_block
 
@@ -19,7 +20,7 @@ class PolicyHeads:
     def __init__(self, pop: str, layer: str) -> None:
         self.pop = pop
         self.layer = layer
-        self._kept: dict[tuple[str, bytes], bytes] = {}  # by (policy, stored head)
+        self._kept: Memo[tuple[str, bytes], bytes] = Memo(KEPT)  # by (policy, stored head)
 
     def head(self, policy: ResponseHeadersPolicy, status: int, headers: Headers,
                      stored: bytes, request: ViewerRequest, word: str, request_id: str,
@@ -33,9 +34,7 @@ class PolicyHeads:
             key = (policy.policy_id, stored)
             head = self._kept.get(key)
             if head is None:
-                if len(self._kept) >= KEPT:
-                    del self._kept[next(iter(self._kept))]  # the oldest
-                head = self._kept[key] = head_block(status, static_headers(policy, headers))
+                head = self._kept.put(key, head_block(status, static_headers(policy, headers)))
             return head
         out = static_headers(policy, headers)
         if cors and policy.cors is not None:

@@ -1,0 +1,33 @@
+"""The bounded memo of the hot path (edge/core/memo.py): pure, no clock."""
+
+from __future__ import annotations
+
+from edge.core.memo import Memo
+
+
+def test_the_oldest_is_forgotten_first_and_the_size_holds() -> None:
+    memo: Memo[str, int] = Memo(3)
+    for n, key in enumerate("abcd"):
+        memo.put(key, n)
+    assert len(memo) == 3 and memo.get("a") is None
+    assert [memo.get(k) for k in "bcd"] == [1, 2, 3]
+
+
+def test_putting_a_known_key_again_replaces_it_without_a_second_place_in_line() -> None:
+    memo: Memo[str, int] = Memo(2)
+    memo.put("a", 1)
+    memo.put("a", 2)          # still one entry, still the oldest
+    memo.put("b", 3)
+    assert memo.get("a") == 2 and len(memo) == 2
+    memo.put("c", 4)          # forgets "a", the first put, not "b"
+    assert memo.get("a") is None and memo.get("b") == 3 and memo.get("c") == 4
+
+
+def test_a_long_stream_of_new_keys_keeps_exactly_the_last_ones() -> None:
+    memo: Memo[int, int] = Memo(1000)
+    for n in range(100_000):
+        assert memo.put(n, n * 2) == n * 2
+    assert len(memo) == 1000
+    assert memo.get(98_999) is None and memo.get(99_000) == 198_000 and memo.get(99_999) == 199_998
+    memo.clear()
+    assert len(memo) == 0 and memo.get(99_999) is None
