@@ -108,6 +108,11 @@ class ViewerRequest:
 
 
 _PARSED: Memo[bytes, tuple[object, ...]] = Memo(16384)  # a load generator's 10,000 objects (at most ~40 MB)
+# Heads seen once, by hash: a head is kept only when it comes again. A viewer asking for
+# ever new objects (200,000 at random) would otherwise fill the memo with heads that never
+# repeat, each a few objects the collector walks until they are evicted.
+_SEEN: set[int] = set()
+_SEEN_MAX = 1 << 16
 _CACHED_HEAD_MAX = 2048  # bytes: big heads are rare and would make the cache heavy
 
 
@@ -115,13 +120,19 @@ def parse_head(head: bytes) -> ViewerRequest:
     """Parse the bytes before the blank line (request line and headers).
 
     Viewers repeat themselves (a load generator, a browser on keep-alive): a head seen
-    before is not parsed again. Parsing is a pure function of the bytes, and the header
+    twice is kept and not parsed again. Parsing is a pure function of the bytes, and the header
     collections are read-only, so the cached fields are safe to share.
     """
     fields = _PARSED.get(head)
     if fields is None:
         request = _parse_head(head)
         if len(head) > _CACHED_HEAD_MAX:
+            return request
+        seen = hash(head)
+        if seen not in _SEEN:
+            if len(_SEEN) >= _SEEN_MAX:
+                _SEEN.clear()
+            _SEEN.add(seen)
             return request
         _PARSED.put(head, (request.method, request.raw_path, request.version,
                          request.raw_headers, request.headers, request.head_bytes,

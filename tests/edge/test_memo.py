@@ -31,3 +31,20 @@ def test_a_long_stream_of_new_keys_keeps_exactly_the_last_ones() -> None:
     assert memo.get(98_999) is None and memo.get(99_000) == 198_000 and memo.get(99_999) == 199_998
     memo.clear()
     assert len(memo) == 0 and memo.get(99_999) is None
+
+
+def test_a_request_head_is_kept_once_it_comes_again_and_read_the_same() -> None:
+    # The parsed-head memo admits a head on its second sighting: one that never repeats
+    # (a viewer walking 200,000 objects) never takes a place in it.
+    from edge.core import viewer_http
+
+    head = b"GET /static/memo-admission-1 HTTP/1.1\r\nHost: d.test\r\nX-Tag: a"
+    once = viewer_http.parse_head(head)
+    assert viewer_http._PARSED.get(head) is None
+    twice = viewer_http.parse_head(head)
+    assert viewer_http._PARSED.get(head) is not None
+    thrice = viewer_http.parse_head(head)  # from the memo now
+    for request in (once, twice, thrice):
+        assert (request.method, request.raw_path, request.raw_headers) == (
+            "GET", "/static/memo-admission-1", (("Host", "d.test"), ("X-Tag", "a")))
+        assert request.headers["x-tag"] == "a" and request.keep_alive
