@@ -65,3 +65,23 @@ def test_buffered_until_flush_and_on_close(tmp_path: Path) -> None:
     lines = after.splitlines()
     assert lines[:2] == HEADER.splitlines()
     assert [parse_line(x)["sc-status"] for x in lines[2:]] == ["200", "503"]
+
+
+def test_slices_written_by_the_writer_thread_keep_their_order_through_close(tmp_path: Path) -> None:
+    # Nine records in slices of two, the background flush cancelled half-way by close():
+    # every record is written once, in the order the requests came.
+    path = tmp_path / "edge.log"
+
+    async def run() -> None:
+        log = AccessLog(str(path), flush_interval=3600)
+        for n in range(9):
+            log.add(record(sc_bytes=n))
+        flushing = asyncio.ensure_future(log._flush_in_slices(size=2))
+        await asyncio.sleep(0)       # the first slice is on its way to the writer thread
+        log.add(record(sc_bytes=9))  # a request answered meanwhile
+        log._task = flushing         # close() cancels it, as it cancels the periodic flush
+        await log.close()
+
+    asyncio.run(run())
+    lines = path.read_text().splitlines()[2:]
+    assert [parse_line(x)["sc-bytes"] for x in lines] == [str(n) for n in range(10)]
