@@ -37,6 +37,8 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -152,24 +154,32 @@ def _table(results: list[dict[str, Any]], costs: dict[int, float]) -> str:
     return "\n".join(lines)
 
 
-def main() -> dict[str, Any]:
-    """Run the four configurations, print the table, return the numbers."""
-    started = time.monotonic()
+@contextmanager
+def default_stack(prefix: str) -> Iterator[tuple[Stack, Path]]:
+    """Two origins and the edge on distributions/default.json, as a run starts them, with
+    the temporary run folder they write to; stopped on leaving."""
     scenario = parse_scenario(json.dumps({"name": "bench", "distribution": "distributions/default.json"}),
                               "bench", base=ROOT)
-    results: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="locust-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         run_dir = Path(tmp)
         (run_dir / "logs").mkdir()
         stack = Stack(scenario, run_dir)
         try:
             stack.start()
-            for workers in WORKER_COUNTS:
-                for log_on in (False, True):
-                    name = f"w{workers}-{'on' if log_on else 'off'}"
-                    results.append(run_once(stack, workers, log_on, run_dir / name))
+            yield stack, run_dir
         finally:
             stack.stop()
+
+
+def main() -> dict[str, Any]:
+    """Run the four configurations, print the table, return the numbers."""
+    started = time.monotonic()
+    results: list[dict[str, Any]] = []
+    with default_stack("locust-bench-") as (stack, run_dir):
+        for workers in WORKER_COUNTS:
+            for log_on in (False, True):
+                name = f"w{workers}-{'on' if log_on else 'off'}"
+                results.append(run_once(stack, workers, log_on, run_dir / name))
     cpu = {(r["workers"], r["log"]): r["cpu_us_per_request"] for r in results}
     costs = {w: cpu[(w, True)] / max(cpu[(w, False)], 1e-9) - 1 for w in WORKER_COUNTS}
     path = log_path_us()

@@ -17,10 +17,8 @@ each, and the ratio is the median of the rounds' paired ratios. Target: viewer <
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -28,10 +26,9 @@ from typing import Any
 import requests
 
 from bench.edge_bench import _median
-from bench.locust_bench import ROOT, RUN_S, steady_window
+from bench.locust_bench import ROOT, RUN_S, default_stack, steady_window
 from locustfiles.catalogue import catalogue
 from locustfiles.headless import HARNESS
-from scenarios.spec.loader import parse_scenario
 from scenarios.stack.local import Stack
 
 USERS = 32
@@ -89,24 +86,15 @@ def run_once(stack: Stack, mode: str, out: Path) -> dict[str, float]:
 
 def main() -> dict[str, Any]:
     started = time.monotonic()
-    scenario = parse_scenario(json.dumps({"name": "bench", "distribution": "distributions/default.json"}),
-                              "bench", base=ROOT)
     rounds: dict[str, list[dict[str, float]]] = {"bare": [], "viewer": []}
-    with tempfile.TemporaryDirectory(prefix="viewer-bench-") as tmp:
-        run_dir = Path(tmp)
-        (run_dir / "logs").mkdir()
-        stack = Stack(scenario, run_dir)
-        try:
-            stack.start()
-            for path in catalogue(200).paths:  # a warm cache: the edge is not what is measured
-                requests.get(stack.edge_url + path, timeout=10)
-            for n in range(ROUNDS):
-                for mode in rounds:
-                    out = run_dir / f"{mode}-{n}"
-                    out.mkdir()
-                    rounds[mode].append(run_once(stack, mode, out))
-        finally:
-            stack.stop()
+    with default_stack("viewer-bench-") as (stack, run_dir):
+        for path in catalogue(200).paths:  # a warm cache: the edge is not what is measured
+            requests.get(stack.edge_url + path, timeout=10)
+        for n in range(ROUNDS):
+            for mode in rounds:
+                out = run_dir / f"{mode}-{n}"
+                out.mkdir()
+                rounds[mode].append(run_once(stack, mode, out))
     ratios = [v["cpu_us"] / b["cpu_us"] for v, b in zip(rounds["viewer"], rounds["bare"])]
     result = {mode: {"cpu_us_per_request": round(_median([r["cpu_us"] for r in rs]), 1),
                      "cpu_us_spread": [round(min(r["cpu_us"] for r in rs), 1), round(max(r["cpu_us"] for r in rs), 1)],
