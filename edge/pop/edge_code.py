@@ -172,6 +172,21 @@ class EdgeCode:
         self.stats.function(name, "ok", invocation.cpu_ms)
         return answer.status, answer.headers
 
+    def viewer_response_outcome(self, behavior: CacheBehavior, request: ViewerRequest, outcome: Outcome,
+                                request_id: str) -> Outcome:
+        """``outcome`` as the behaviour's viewer-response function leaves it."""
+        answer = self.viewer_response(behavior, request, outcome.status, outcome.headers, request_id)
+        return outcome if answer is None else answered(outcome, answer)
+
+
+def answered(outcome: Outcome, answer: tuple[int, Headers] | Outcome) -> Outcome:
+    """``outcome`` as a viewer-response function's answer leaves it: its error answer, or
+    its status and headers (rendered anew)."""
+    if isinstance(answer, Outcome):
+        return answer
+    status, headers = answer
+    return replace(outcome, status=status, headers=headers, head=b"", header_bytes=-1)
+
 
 def _error(error: FunctionError, request_id: str) -> Outcome:
     return generated(error.status, error.detailed, request_id, f"The CloudFront function failed: {error}.")

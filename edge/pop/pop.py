@@ -35,11 +35,9 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
 
-from edge.config.model import CacheBehavior, Distribution
+from edge.config.model import Distribution
 from edge.core.cache import Cache, CacheEntry
-from edge.core.cachekey import CacheKey, cache_key
 from edge.core.conditional import not_modified, viewer_has_it
 from edge.core.fetcher import Fetcher
 from edge.core.limits import request_refusal
@@ -51,39 +49,22 @@ from edge.core.response_headers import (
     is_preflight,
     preflight_headers,
 )
-from edge.core.responses import new_request_id, via_value
+from edge.core.responses import new_request_id
 from edge.core.staleness import serve_while_revalidating
-from edge.core.viewer_context import DEFAULT_LOCATION, EdgeValues, cloudfront_headers
-from edge.core.viewer_http import ViewerRequest, head_block
+from edge.core.viewer_context import DEFAULT_LOCATION
+from edge.core.viewer_http import ViewerRequest
 from edge.core.viewer_protocol_policy import plain_http_outcome
 from edge.pop.accesslog import AccessLog, log_request
-from edge.pop.edge_code import EdgeCode
+from edge.pop.edge_code import EdgeCode, answered
 from edge.pop.fill import Filler
 from edge.pop.header_policy import PolicyHeads
+from edge.pop.rendering import Renderer
+from edge.pop.routing import Route, request_key, with_root_object
 from edge.pop.stats import Stats
 from edge.pop.tier import RegionalTier
 from edge.security.features import EdgeSecurity
 
 DEFAULT_POP = "EMU50-C1"
-_WORDS = ("Hit", "RefreshHit", "Miss", "Error", "Redirect", "FunctionGeneratedResponse",
-          "LambdaGeneratedResponse")
-_CLOSE = b"Connection: close\r\n"
-_KEEP = b"Connection: keep-alive\r\n"  # HTTP/1.0 viewers need to be told
-# The end of the X-Amz-Cf-Id line and the Age line, for the first hour of an object's life.
-_AGE_LINES = [b"\r\nAge: %d\r\n" % n for n in range(3600)]
-
-
-@dataclass(slots=True)
-class Route:
-    """Stage 2's result: the behaviour and the cache key (None when this method is not
-    cached under this behaviour, or caching is disabled); with a viewer-request function,
-    the request id it saw and its answer when it answered (or failed)."""
-
-    behavior: CacheBehavior
-    key: CacheKey | None
-    request_id: str | None = None
-    answer: Outcome | None = None
-    lambda_pending: bool = False  # a viewer-request Lambda@Edge runs first (in _decide)
 
 
 class Pop:
@@ -102,11 +83,7 @@ class Pop:
         self.location = location if location is not None else DEFAULT_LOCATION
         self.filler = Filler(distribution, upstream, self.stats, collapse, tier, self.location)
         self.policy_heads = PolicyHeads(pop, "REC" if tier is not None else "EDGE")
-        via = via_value()
-        # Everything after the stored headers that only varies by result word, rendered once.
-        self._tail = {word: (f"X-Cache: {word} from cloudfront\r\nVia: {via}\r\n"
-                             f"X-Amz-Cf-Pop: {pop}\r\nX-Amz-Cf-Id: ").encode("latin-1")
-                      for word in _WORDS}
+        self.wire = Renderer(pop)  # the answer's bytes (edge/pop/rendering.py)
         self._behaviors = distribution.behaviors
         self._default = distribution.default_behavior
         self._background: set[asyncio.Task[Outcome]] = set()
@@ -115,17 +92,11 @@ class Pop:
         self.security: EdgeSecurity | None = None  # OAC signing and FLE (edge/security/features.py)
         self.edge_code: EdgeCode | None = None  # CloudFront Functions (edge/pop/edge_code.py)
 
-    def _root_object(self, request: ViewerRequest) -> None:
-        """``/`` (with or without a query) asks for the DefaultRootObject."""
-        raw = request.raw_path
-        if raw == "/" or raw.startswith("/?"):
-            request.raw_path = "/" + self._root + raw[1:]
-
     # -- stage 2, once per request -------------------------------------------------------
     def route(self, request: ViewerRequest) -> Route:
         """DefaultRootObject, the behaviour, the cache key."""
         if self._root:
-            self._root_object(request)
+            with_root_object(request, self._root)
         path, _, query = request.raw_path.partition("?")
         behavior = match_behavior(self._behaviors, self._default, path)
         method = request.method
@@ -138,20 +109,7 @@ class Pop:
             if answer is not None:
                 return Route(behavior, None, request_id, answer)
             path, _, query = request.raw_path.partition("?")
-        return Route(behavior, self._key(behavior, request, path, query), request_id)
-
-    def _key(self, behavior: CacheBehavior, request: ViewerRequest, path: str, query: str) -> CacheKey | None:
-        """The cache key of ``request`` under ``behavior`` (None: not cached)."""
-        key = None
-        policy = behavior.policy
-        if request.method in behavior.cached_methods and not policy.caching_disabled:
-            headers: Mapping[str, str] = request.headers
-            if policy.headers and policy.edge_headers:
-                headers = EdgeValues(cloudfront_headers(
-                    policy.edge_headers, self.filler.viewer(request),
-                    request.headers.get("User-Agent", "")), request.headers)
-            key = cache_key(policy, request.method, request.headers.get("Host", ""), path, query, headers)
-        return key
+        return Route(behavior, request_key(behavior, request, path, query, self.filler.viewer), request_id)
 
     # -- the hot path: stage 5 first, for requests without a body --------------------------
     def try_hit(self, request: ViewerRequest, started: float) -> bytes | Route:
@@ -183,7 +141,7 @@ class Pop:
         if policy is not None:
             head = self.policy_heads.head(policy, entry.status, entry.headers, head, request, word,
                                      request_id, started, None)
-        data = self._render_entry(entry, head, word, request_id, now, request)
+        data = self.wire.entry(entry, head, word, request_id, now, request)
         self.stats.count(word, word, entry.status, entry.origin_id)
         log_request(self.log, self.pop, request, status=entry.status, result=word, detailed=word, response_result=word,
                   request_id=request_id, sc_bytes=len(data), now=now, started=started,
@@ -195,43 +153,18 @@ class Pop:
                               started: float) -> bytes:
         """A hit whose viewer-response function changed the response (or failed): rendered
         from its answer (a hit it returned unchanged takes the usual path)."""
-        outcome = answer if isinstance(answer, Outcome) else replace(
-            from_entry(entry, now), status=answer[0], headers=answer[1], head=b"", header_bytes=-1)
+        outcome = answered(from_entry(entry, now), answer)
         policy = route.behavior.response_headers_policy
         if policy is not None:
             outcome.head = self.policy_heads.head(policy, outcome.status, outcome.headers, b"", request,
                                              outcome.result_type, request_id, started, None)
-        data = self.render(outcome, request_id, request)
+        data = self.wire.outcome(outcome, request_id, request)
         self.stats.count(outcome.result_type, outcome.detailed, outcome.status, entry.origin_id)
         log_request(self.log, self.pop, request, status=outcome.status, result=outcome.result_type, detailed=outcome.detailed,
                   response_result=outcome.response_result_type, request_id=request_id, sc_bytes=len(data),
                   now=now, started=started, content_type=outcome.content_type, content_len=len(outcome.body),
                   outcome=outcome)
         return data
-
-    def _through_viewer_response(self, route: Route, request: ViewerRequest, outcome: Outcome,
-                                 request_id: str) -> Outcome:
-        """``outcome`` as the behaviour's viewer-response function leaves it."""
-        assert self.edge_code is not None
-        answer = self.edge_code.viewer_response(route.behavior, request, outcome.status, outcome.headers,
-                                                request_id)
-        if answer is None:  # unchanged
-            return outcome
-        if isinstance(answer, Outcome):
-            return answer
-        status, headers = answer
-        return replace(outcome, status=status, headers=headers, head=b"", header_bytes=-1)
-
-    def _render_entry(self, entry: CacheEntry, head: bytes, word: str, request_id: str, now: float,
-                      request: ViewerRequest) -> bytes:
-        # Only the request ID and Age are new bytes; everything else was rendered earlier.
-        age = int(now - entry.stored_at)
-        age_line = _AGE_LINES[age] if 0 <= age < len(_AGE_LINES) else \
-            b"\r\nAge: %d\r\n" % max(0, age)
-        length_line = entry.length_line or b"Content-Length: %d\r\n" % len(entry.body)
-        return b"".join((head, self._tail[word], request_id.encode("ascii"), age_line,
-                         length_line, _connection(request), b"\r\n",
-                         b"" if request.method == "HEAD" else entry.body))
 
     # -- everything else -----------------------------------------------------------------
     async def respond(self, request: ViewerRequest, started: float,
@@ -262,7 +195,7 @@ class Pop:
                 outcome, served = ranged(outcome, range_header)
                 outcome.range = served
         if self.edge_code is not None and route.answer is None and route.behavior.function_for("viewer-response"):
-            outcome = self._through_viewer_response(route, request, outcome, request_id)
+            outcome = self.edge_code.viewer_response_outcome(route.behavior, request, outcome, request_id)
         if self.edge_code is not None and route.behavior.lambda_for("viewer-response") \
                 and outcome.result_type not in ("LambdaGeneratedResponse",) and not outcome.detailed.startswith("Lambda"):
             assert self.edge_code.lambdas is not None  # a behaviour with Lambda@Edge has a runner
@@ -273,7 +206,7 @@ class Pop:
             outcome.head = self.policy_heads.head(
                 policy, outcome.status, outcome.headers, outcome.head, request, outcome.result_type,
                 request_id, started, fetch.upstream_ms if fetch is not None else None)
-        data = self.render(outcome, request_id, request)
+        data = self.wire.outcome(outcome, request_id, request)
         status, result, detailed = outcome.status, outcome.result_type, outcome.detailed
         response_result = outcome.response_result_type
         if not deliver(data):
@@ -301,7 +234,7 @@ class Pop:
             if answer is not None:
                 return answer
             path, _, query = request.raw_path.partition("?")
-            key = route.key = self._key(behavior, request, path, query)
+            key = route.key = request_key(behavior, request, path, query, self.filler.viewer)
         if request.tls is None and behavior.viewer_protocol_policy != "allow-all":
             answer = plain_http_outcome(behavior.viewer_protocol_policy, request.host,
                                         request.raw_path, self.https_port, request_id)
@@ -329,19 +262,6 @@ class Pop:
                 return from_entry(entry, now, "Hit")
         return await self.filler.miss(request, behavior, key, self.cache, request_id, entry)  # 7
 
-    def render(self, outcome: Outcome, request_id: str, request: ViewerRequest) -> bytes:
-        """The response bytes of ``outcome`` for this viewer."""
-        head = outcome.head or head_block(outcome.status, outcome.headers)
-        age = f"Age: {outcome.age}\r\n" if outcome.age is not None else ""
-        body = outcome.body
-        length = outcome.head_length if outcome.head_length is not None else len(body)
-        tail = f"{request_id}\r\n{age}Content-Length: {length}\r\n".encode("latin-1")
-        close = _connection(request)
-        if request.method == "HEAD":
-            body = b""
-        return b"".join((head, self._tail.get(outcome.result_type) or self._tail["Error"], tail, close,
-                         b"\r\n", body))
-
     def reject(self, request: ViewerRequest, status: int, detailed: str, reason: str,
                started: float) -> bytes:
         """Answer (and log) a request the HTTP layer refused before it reached the cache."""
@@ -349,16 +269,10 @@ class Pop:
         request_id = new_request_id()
         lead = "Request too large" if status == 413 else "Bad request"
         outcome = generated(status, detailed, request_id, f"{lead}: {reason}.")
-        data = self.render(outcome, request_id, request)
+        data = self.wire.outcome(outcome, request_id, request)
         self.stats.count("Error", detailed, status, "")
         log_request(self.log, self.pop, request, status=status, result="Error", detailed=detailed, response_result="Error",
                   request_id=request_id, sc_bytes=len(data), now=time.time(), started=started,
                   content_type="text/html", content_len=len(outcome.body), outcome=outcome)
         return data
 
-
-def _connection(request: ViewerRequest) -> bytes:
-    """The Connection header line, when one is needed."""
-    if not request.keep_alive:
-        return _CLOSE
-    return b"" if request.version == "HTTP/1.1" else _KEEP

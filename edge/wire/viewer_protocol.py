@@ -25,7 +25,8 @@ from edge.core.viewer_http import (
     parse_head,
 )
 from edge.pop.loop_health import HEALTH
-from edge.pop.pop import Pop, Route
+from edge.pop.pop import Pop
+from edge.pop.routing import Route
 
 HEAD_TIMEOUT_S = 20.0
 IDLE_TIMEOUT_S = 60.0

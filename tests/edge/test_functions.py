@@ -10,7 +10,8 @@ import pytest
 import requests
 
 from edge.compute.events import generated_response, new_request, request_event, response_part
-from edge.compute.functions import KEPT_EVENT_CHARS, CloudFrontFunction, FunctionError, FunctionLoadError, load_store
+from edge.compute.functions import CloudFrontFunction, FunctionError, FunctionLoadError, load_store
+from edge.compute.runtime import KEPT_EVENT_CHARS
 from tests.edge import configs
 from tests.edge.conftest import EdgeFactory, RunningOrigin
 
