@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from contracts.events import undeclared
+from contracts.requests_csv import interrupted
 from scenarios.chaos_self import pid_alive
 
 REPO = Path(__file__).resolve().parents[1]
@@ -102,7 +103,7 @@ def check_progress_lines(run_dir: Path, stdout: str, duration: int) -> None:
     assert sorted(lines) == list(range(1, duration + 1)), stdout[-3000:]
     load_start = next(e["ts"] for e in read_events(run_dir) if e["kind"] == "load-start")
     frame = pd.read_csv(run_dir / "requests.csv", keep_default_na=False)
-    frame = frame[frame.error != "Interrupted"]
+    frame = frame[~frame.error.map(interrupted).astype(bool)]  # the rule the progress line uses
     second = ((frame.ts - load_start) // 1).astype(int) + 1
     so_far = 0
     for k in range(1, duration + 1):
