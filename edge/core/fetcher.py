@@ -3,7 +3,7 @@
 The POP never opens a socket. It hands a :class:`Fetcher` the target (one origin or a
 group), the behaviour and the request, and gets a :class:`FetchResult`: every attempt,
 the final response (if any) and why it failed over. :class:`edge.wire.origin_client.OriginClient`
-is the real one (pooled aiohttp connections); anything with the same ``fetch`` serves,
+is the real one (pooled keep-alive connections); anything with the same ``fetch`` serves,
 the way an httpx transport stands behind its client.
 """
 

@@ -13,10 +13,11 @@ Each origin is reached over plain HTTP or TLS as its OriginProtocolPolicy says
 the OriginSslProtocols (``TLSv1.2`` means 1.2 and later); a certificate it cannot trust or
 a handshake that fails is ``tls-error`` (502, fails over when 502 is in the criteria).
 
-Each origin has its own connection pool with the origin's keep-alive timeout.
-aiohttp re-sends an idempotent request once on a fresh connection when a pooled
-one turns out to be closed by the peer (an origin restarted under us), so a
-stale keep-alive connection is not counted as an origin failure.
+Each origin has its own connection pool with the origin's keep-alive timeout
+(:mod:`edge.wire.origin_pool`; the bytes are :mod:`edge.core.origin_http`'s). An
+idempotent request is sent once more on a new connection when a pooled one turns out to
+have been closed by the origin before it answered a byte (its keep-alive timeout ran out,
+or it restarted under us), so a stale keep-alive connection is not an origin failure.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
-
-import aiohttp
 
 from contracts.tls import client_context
 from edge.compute.functions import FunctionError
@@ -48,7 +47,12 @@ from edge.core.failover import (
 )
 from edge.core.fetcher import FetchResult, OriginResponse
 from edge.core.forwarding import origin_request_headers, viewer_response_headers
+from edge.core.origin_http import ResponseError, ResponseParser, request_head
 from edge.core.viewer_context import ViewerContext
+from edge.wire.origin_pool import ConnectionClosed, OriginConnection, OriginPool, OriginReadTimeout
+
+# Methods sent once more when a pooled connection was found closed (RFC 9110 9.2.2).
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 HeaderHook = Callable[[str, str, str, dict[str, str], "bytes | None"], dict[str, str]]
 
@@ -71,34 +75,28 @@ class OriginClient:
         self._tls_addresses = tls_addresses or {}
         self._tls_dir = tls_dir
         self._finalize = finalize_headers
-        self._sessions: dict[str, aiohttp.ClientSession] = {}
+        self._pools: dict[tuple[str, bool], OriginPool] = {}  # (origin Id, over TLS)
         self._bases: dict[tuple[str, bool], str] = {}  # (origin Id, over TLS) -> base URL
-        self._ssl: dict[str, ssl.SSLContext] = {}
 
     async def start(self) -> None:
         for origin_id, origin in self._origins.items():
             t = origin.timeouts
-            connector = aiohttp.TCPConnector(
-                limit=0, keepalive_timeout=t.keepalive_timeout, use_dns_cache=True)
-            self._sessions[origin_id] = aiohttp.ClientSession(
-                connector=connector,
-                timeout=aiohttp.ClientTimeout(
-                    total=None, sock_connect=t.connection_timeout, sock_read=t.read_timeout),
-                auto_decompress=False,
-                cookie_jar=aiohttp.DummyCookieJar(),
-                skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
-            )
             if origin_id in self._addresses:
                 host, port = self._addresses[origin_id]
                 self._bases[origin_id, False] = f"http://{_host(host)}:{port}"
+                self._pools[origin_id, False] = OriginPool(
+                    host, port, t.connection_timeout, t.keepalive_timeout)
             if origin_id in self._tls_addresses and self._tls_dir is not None:
                 host, port = self._tls_addresses[origin_id]
                 self._bases[origin_id, True] = f"https://{_host(host)}:{port}"
-                self._ssl[origin_id] = origin_ssl_context(self._tls_dir, origin.ssl_protocols)
+                self._pools[origin_id, True] = OriginPool(
+                    host, port, t.connection_timeout, t.keepalive_timeout,
+                    origin_ssl_context(self._tls_dir, origin.ssl_protocols), origin.domain_name)
 
     async def close(self) -> None:
-        await asyncio.gather(*(s.close() for s in self._sessions.values()))
-        self._sessions.clear()
+        for pool in self._pools.values():
+            pool.close()
+        self._pools.clear()
 
     async def fetch(self, target: Target, behavior: CacheBehavior, method: str, path_qs: str,
                     viewer_headers: Iterable[tuple[str, str]], body: bytes | None,
@@ -182,49 +180,62 @@ class OriginClient:
     async def _tries(self, origin: Origin, tls: bool, method: str, path: str,
                      headers: dict[str, str], body: bytes | None, log: list[AttemptResult]
                      ) -> tuple[OriginResponse | None, AttemptResult]:
-        session = self._sessions[origin.id]
-        url = self._bases[origin.id, tls] + path
-        context: ssl.SSLContext | bool = self._ssl[origin.id] if tls else False
-        hostname = origin.domain_name if tls else None
+        pool = self._pools[origin.id, tls]
+        head = request_head(method, path, headers, body)
+        read_timeout = origin.timeouts.read_timeout
         tries = origin.timeouts.connection_attempts
         for n in range(tries):
-            response, attempt = await self._try(session, origin.id, method, url, headers, body,
-                                                context, hostname)
+            response, attempt = await self._try(pool, origin.id, method, head, body, read_timeout)
             log.append(attempt)
             if response is not None or n == tries - 1 or not retryable(
                     attempt.failure or RESET, method):
                 return response, attempt
         raise AssertionError("ConnectionAttempts is at least 1")
 
-    async def _try(self, session: aiohttp.ClientSession, origin_id: str, method: str, url: str,
-                   headers: dict[str, str], body: bytes | None,
-                   context: ssl.SSLContext | bool = False, hostname: str | None = None
+    async def _try(self, pool: OriginPool, origin_id: str, method: str, head: bytes,
+                   body: bytes | None, read_timeout: float
                    ) -> tuple[OriginResponse | None, AttemptResult]:
         try:
-            async with session.request(method, url, headers=headers, data=body,
-                                       allow_redirects=False, compress=None, ssl=context,
-                                       server_hostname=hostname) as resp:
-                payload = await resp.read()
-                kept = viewer_response_headers(resp.headers.items())
-                response = OriginResponse(
-                    origin_id=origin_id, status=resp.status, headers=kept, body=payload,
-                    cache_control=resp.headers.get("Cache-Control"),
-                    expires=resp.headers.get("Expires"), content_length=resp.content_length)
-                return response, AttemptResult(origin_id, status=resp.status)
-        except aiohttp.ConnectionTimeoutError:
+            conn, reused = await pool.acquire()
+            try:
+                answer = await _exchange(pool, conn, head, body, method, read_timeout)
+            except ConnectionClosed as closed:
+                if not reused or closed.received or method not in _IDEMPOTENT:
+                    raise
+                conn = await pool.connect()  # a stale pooled connection: once more on a new one
+                answer = await _exchange(pool, conn, head, body, method, read_timeout)
+        except asyncio.TimeoutError:  # before OSError, of which it is one
             failure = CONNECT_TIMEOUT
-        except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError,
-                aiohttp.ServerFingerprintMismatch):
+        except ssl.SSLError:
             failure = TLS_ERROR  # expired, wrong name, unknown issuer, failed handshake
-        except aiohttp.ClientConnectorError:
-            failure = CONNECT_REFUSED
-        except (aiohttp.ServerTimeoutError, asyncio.TimeoutError):
+        except OSError:
+            failure = CONNECT_REFUSED  # refused, unreachable, reset during the handshake
+        except OriginReadTimeout:
             failure = READ_TIMEOUT
-        except aiohttp.ClientResponseError:
+        except ResponseError:
             failure = INVALID_RESPONSE
-        except (aiohttp.ClientError, OSError):
+        except ConnectionClosed:
             failure = RESET
+        else:
+            response = OriginResponse(
+                origin_id=origin_id, status=answer.status,
+                headers=viewer_response_headers(answer.headers), body=answer.body,
+                cache_control=_header(answer.headers, "cache-control"),
+                expires=_header(answer.headers, "expires"), content_length=answer.content_length)
+            return response, AttemptResult(origin_id, status=answer.status)
         return None, AttemptResult(origin_id, failure=failure)
+
+
+async def _exchange(pool: OriginPool, conn: OriginConnection, head: bytes, body: bytes | None,
+                    method: str, read_timeout: float) -> ResponseParser:
+    """One exchange on ``conn``, which goes back to ``pool`` when it can carry another."""
+    try:
+        answer = await conn.exchange(head, body, method, read_timeout)
+    except BaseException:
+        pool.release(conn, False)
+        raise
+    pool.release(conn, answer.reusable)
+    return answer
 
 
 # OriginSslProtocols -> the lowest version the edge offers ("TLSv1.2" means 1.2 and later;
@@ -251,5 +262,5 @@ def _host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _header(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
+def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
     return next((v for k, v in headers if k.lower() == name), None)

@@ -1,0 +1,168 @@
+"""Keep-alive connections to one origin, and one request/answer exchange on a connection.
+
+A plain :class:`asyncio.Protocol` per connection: the answer is parsed as it arrives by
+:class:`edge.core.origin_http.ResponseParser`, inside ``data_received``, and the waiting
+request wakes once, when it is complete. No task, stream reader or per-read timer: the read
+timeout (OriginReadTimeout, to the first byte and between reads) is one timer a request that
+looks at the time of the last read when it fires and sets itself again if bytes came.
+
+A pool hands out its most recently used idle connection (the one least likely to have been
+closed by the origin's own keep-alive timeout) and drops those idle for longer than the
+origin's OriginKeepaliveTimeout. A pooled connection that the origin closed before answering a
+byte is *stale*: :class:`ConnectionClosed` says so (``stale``), and the origin client tries once
+more on a new connection without counting an attempt, for idempotent methods only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from asyncio import Future, TimerHandle
+from typing import Any
+
+from edge.core.origin_http import ResponseParser
+
+
+class ConnectionClosed(Exception):
+    """The origin closed (or reset) the connection before the answer was complete."""
+
+    def __init__(self, received: bool) -> None:
+        super().__init__("closed after part of an answer" if received else "closed before answering")
+        self.received = received
+
+
+class OriginReadTimeout(Exception):
+    """No byte from the origin for OriginReadTimeout."""
+
+
+class OriginConnection(asyncio.Protocol):
+    """One connection to an origin; one exchange at a time."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self.transport: asyncio.Transport | None = None
+        self.closed = False
+        self.idle_since = 0.0
+        self._parser: ResponseParser | None = None
+        self._waiter: Future[ResponseParser] | None = None
+        self._last_read = 0.0
+        self._read_timeout = 0.0
+        self._timer: TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        parser, waiter = self._parser, self._waiter
+        if parser is None or waiter is None or waiter.done():
+            self.close()  # bytes nobody asked for: this connection is not trusted again
+            return
+        self._last_read = self._loop.time()
+        try:
+            done = parser.feed(data)
+        except Exception as error:  # ResponseError, or a bug: either way the answer is lost
+            waiter.set_exception(error)
+            self.close()
+            return
+        if done:
+            waiter.set_result(parser)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        parser, waiter = self._parser, self._waiter
+        if parser is None or waiter is None or waiter.done():
+            return
+        if parser.eof():
+            waiter.set_result(parser)
+        else:
+            waiter.set_exception(ConnectionClosed(parser.received))
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    async def exchange(self, head: bytes, body: bytes | None, method: str,
+                       read_timeout: float) -> ResponseParser:
+        """Send one request; the complete answer. Raises :class:`ConnectionClosed`,
+        :class:`OriginReadTimeout` or :class:`~edge.core.origin_http.ResponseError`."""
+        assert self.transport is not None
+        self._parser = ResponseParser(method)
+        waiter = self._waiter = self._loop.create_future()
+        self._last_read = now = self._loop.time()
+        self._read_timeout = read_timeout
+        self._timer = self._loop.call_at(now + read_timeout, self._check_read)
+        self.transport.write(head + body if body else head)
+        try:
+            return await waiter
+        finally:
+            self._timer.cancel()
+            self._parser = self._waiter = self._timer = None
+
+    def _check_read(self) -> None:
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return
+        due = self._last_read + self._read_timeout
+        if self._loop.time() < due:
+            self._timer = self._loop.call_at(due, self._check_read)
+            return
+        waiter.set_exception(OriginReadTimeout())
+        self.close()
+
+
+class OriginPool:
+    """The connections to one origin address (plain or TLS)."""
+
+    def __init__(self, host: str, port: int, connect_timeout: float, keepalive_timeout: float,
+                 context: ssl.SSLContext | None = None, server_hostname: str | None = None) -> None:
+        self._host, self._port = host, port
+        self._connect_timeout = connect_timeout
+        self._keepalive = keepalive_timeout
+        self._context, self._hostname = context, server_hostname
+        self._idle: list[OriginConnection] = []
+        self._open: set[OriginConnection] = set()
+
+    async def acquire(self) -> tuple[OriginConnection, bool]:
+        """A connection, and whether it was pooled (reused) rather than new."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        while self._idle:
+            conn = self._idle.pop()
+            if not conn.closed and now - conn.idle_since < self._keepalive:
+                return conn, True
+            self._discard(conn)
+        return await self.connect(), False
+
+    async def connect(self) -> OriginConnection:
+        """A new connection within ConnectionTimeout (the TLS handshake included).
+
+        Raises what connecting raised: ``ConnectionRefusedError`` and other ``OSError``,
+        ``ssl.SSLError`` for a handshake, ``asyncio.TimeoutError`` when the time is up.
+        """
+        loop = asyncio.get_running_loop()
+        extra: dict[str, Any] = {}
+        if self._context is not None:
+            extra = {"ssl": self._context, "server_hostname": self._hostname}
+        _, conn = await asyncio.wait_for(
+            loop.create_connection(lambda: OriginConnection(loop), self._host, self._port, **extra),
+            self._connect_timeout)
+        self._open.add(conn)
+        return conn
+
+    def release(self, conn: OriginConnection, reusable: bool) -> None:
+        if reusable and not conn.closed:
+            conn.idle_since = asyncio.get_running_loop().time()
+            self._idle.append(conn)
+        else:
+            self._discard(conn)
+
+    def _discard(self, conn: OriginConnection) -> None:
+        conn.close()
+        self._open.discard(conn)
+
+    def close(self) -> None:
+        for conn in self._open:
+            conn.close()
+        self._open.clear()
+        self._idle.clear()
