@@ -69,6 +69,7 @@ class OriginConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        self.transport = None  # no cycle with the transport: freed without the collector
         parser, waiter = self._parser, self._waiter
         if parser is None or waiter is None or waiter.done():
             return

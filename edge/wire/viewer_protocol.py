@@ -112,6 +112,7 @@ class ViewerProtocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         started = time.perf_counter()
         self._received(data)
+        HEALTH.busy = True
         held = time.perf_counter() - started
         if held > HEALTH.longest_s:
             HEALTH.held(held, "viewer")
@@ -232,14 +233,13 @@ class ViewerProtocol(asyncio.Protocol):
 async def sweep_forever(connections: set[ViewerProtocol], interval: float = 1.0,
                         stores: Callable[[], int] | None = None) -> None:
     """Drop viewers that are too slow or idle too long, once every ``interval`` seconds; then
-    let the collector freeze what the caches have taken (``stores``: their stores so far;
-    edge/pop/loop_health.py)."""
+    let the collector run a full collection if the loop was idle, or freeze what the caches
+    have taken (``stores``: their stores so far; edge/pop/loop_health.py)."""
     while True:
         await asyncio.sleep(interval)
         started = time.perf_counter()
         now = time.monotonic()
         for connection in list(connections):
             connection.sweep(now)
-        if stores is not None:
-            HEALTH.tick(stores(), now)
-        HEALTH.held(time.perf_counter() - started, "sweep")
+        collecting = HEALTH.tick(stores(), now) if stores is not None else 0.0
+        HEALTH.held(time.perf_counter() - started - collecting, "sweep")  # an idle collection is apart
