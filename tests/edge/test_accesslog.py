@@ -5,7 +5,20 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from edge.pop.accesslog import FIELDS, HEADER, AccessLog, AccessRecord, format_record, parse_line
+from hypothesis import given
+from hypothesis import strategies as st
+
+from edge.pop.accesslog import (
+    _TEMPLATES,
+    FIELDS,
+    HEADER,
+    RECORD_WIDTH,
+    AccessLog,
+    AccessRecord,
+    _lines,
+    format_record,
+    parse_line,
+)
 
 
 def record(**over: object) -> AccessRecord:
@@ -42,6 +55,38 @@ def test_format_record() -> None:
     assert fields["x-origin-attempts"] == "primary:503|secondary:200"
     assert fields["x-failover-reason"] == "status-503"
     assert fields["x-edge-code-ms"] == "-"  # no edge code ran
+
+
+TEXT = st.one_of(st.none(), st.sampled_from(["", "-", "a b", "x\ty", "100%", "/p?q=1", "é"]))
+TIME = st.floats(min_value=0, max_value=100, allow_nan=False)
+
+
+@given(records=st.lists(st.fixed_dictionaries({
+    "ts": st.floats(min_value=1e9, max_value=2e9), "sc_bytes": st.integers(0, 10**6),
+    "request_id": st.sampled_from(["a==", "b=="]), "time_taken": TIME, "c_port": st.integers(1, 65535),
+    "time_to_first_byte": TIME, "edge_code_ms": st.one_of(st.none(), TIME),
+    "user_agent": TEXT, "referer": TEXT, "cookie": TEXT, "uri_query": TEXT, "origin_attempts": TEXT,
+    "ssl_protocol": TEXT, "status": st.sampled_from([200, 304, 502]), "content_len": st.one_of(st.none(), st.integers(0, 9)),
+}), min_size=1, max_size=6), same_time=st.booleans())
+def test_lines_from_templates_are_the_lines_format_record_writes(
+        records: list[dict[str, object]], same_time: bool) -> None:
+    # The varying fields filled into a kept template, or the line formatted whole: the same text.
+    if same_time:  # time to first byte equal to time taken, written once
+        for r in records:
+            r["time_to_first_byte"] = r["time_taken"]
+    made = [record(**r) for r in records]
+    flat = [value for r in made for value in r]
+    assert len(flat) == RECORD_WIDTH * len(made)
+    expected = "".join(format_record(r) + "\n" for r in made)
+    assert _lines(flat, 0, len(flat)) == expected
+    assert _lines(flat, 0, len(flat)) == expected  # again, from the kept templates
+    assert len(_TEMPLATES) >= 1
+
+
+def test_a_value_that_cannot_be_kept_still_gets_its_line() -> None:
+    odd = record(origin_attempts=["primary:503"])  # a list: no template key
+    flat = list(odd)
+    assert _lines(flat, 0, len(flat)) == format_record(odd) + "\n"
 
 
 def test_buffered_until_flush_and_on_close(tmp_path: Path) -> None:
