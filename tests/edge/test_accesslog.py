@@ -65,7 +65,7 @@ TIME = st.floats(min_value=0, max_value=100, allow_nan=False)
     "ts": st.floats(min_value=1e9, max_value=2e9), "sc_bytes": st.integers(0, 10**6),
     "request_id": st.sampled_from(["a==", "b=="]), "time_taken": TIME, "c_port": st.integers(1, 65535),
     "time_to_first_byte": TIME, "edge_code_ms": st.one_of(st.none(), TIME),
-    "user_agent": TEXT, "referer": TEXT, "cookie": TEXT, "uri_query": TEXT, "origin_attempts": TEXT,
+    "uri_stem": st.sampled_from(["/a", "/b c", "/%41"]), "user_agent": TEXT, "referer": TEXT, "cookie": TEXT, "uri_query": TEXT, "origin_attempts": TEXT,
     "ssl_protocol": TEXT, "status": st.sampled_from([200, 304, 502]), "content_len": st.one_of(st.none(), st.integers(0, 9)),
 }), min_size=1, max_size=6), same_time=st.booleans())
 def test_lines_from_templates_are_the_lines_format_record_writes(
