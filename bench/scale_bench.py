@@ -152,6 +152,7 @@ def _summary(rounds: list[tuple[WrkResult, float | None]]) -> dict[str, Any]:
             "per_core_max": round(max(per_core), 1), "rps": round(_median([r.rps for r, _ in rounds]), 1),
             "p50_ms": _median([r.p50_ms for r, _ in rounds]), "p99_ms": _median([r.p99_ms for r, _ in rounds]),
             "p99_max_ms": max(r.p99_ms for r, _ in rounds), "errors": sum(r.errors for r, _ in rounds),
+            "requests_total": sum(r.requests for r, _ in rounds),
             "us_per_request": round(_median([cpu / r.requests * 1e6 for r, cpu in rounds if cpu]), 1)
             if all(cpu for _, cpu in rounds) else None}
 
@@ -187,12 +188,14 @@ def run() -> dict[str, Any]:
                 script = _lua(directory, f"random-{count}.lua", random_objects_lua(count))
                 for connections in CONNECTIONS:
                     rounds: dict[str, list[tuple[WrkResult, float | None]]] = {name: [] for name in servers}
+                    blocks = _stats(edge)["loop"]["blocks_over_1ms"]
                     for _ in range(ROUNDS):
                         for name, (url, pid) in servers.items():
                             rounds[name].append(_round(url + "/", pid, connections, script))
                     ratios = _paired(rounds["edge"], rounds["nginx"])
                     cases[f"{count}/{connections}"] = {
                         "objects": count, "connections": connections,
+                        "edge_blocks_over_1ms": _stats(edge)["loop"]["blocks_over_1ms"] - blocks,
                         **{name: _summary(r) for name, r in rounds.items()},
                         "ratio": round(_median(ratios), 3), "ratio_spread": [round(min(ratios), 3),
                                                                              round(max(ratios), 3)]}
@@ -280,12 +283,18 @@ def table(result: dict[str, Any]) -> str:
                      f"(RSS +{memory['edge_rss_growth_bytes'] / 2**20:,.0f} MiB for {memory['objects']:,} objects; "
                      f"{memory['edge_cache_objects']:,} in the cache)")
     loop = result["loop"]
-    pauses = ", ".join(f"{g} {v['collections']:,} collections, longest {v['longest_ms']:.1f} ms"
-                       for g, v in loop["gc"].items())
+    pauses = ", ".join(f"{g} {v['collections']:,} collections, longest {v['longest_ms']:.1f} ms "
+                       f"({v['longest_cpu_ms']:.1f} ms of CPU)" for g, v in loop["gc"].items())
+    lines.append("edge event loop runs longer than 1 ms during the measured rounds: " + ", ".join(
+        f"{c['objects']:,} object{'s' if c['objects'] != 1 else ''} at c{c['connections']:,}: "
+        f"{c['edge_blocks_over_1ms']:,} of "
+        f"{c['edge']['requests_total']:,} requests" for c in result["cases"].values()))
     lines.append(f"edge event loop over the whole run: longest block **{loop['longest_block_ms']:.1f} ms** "
                  f"(in {loop['longest_block_in'] or '-'}; target <= {BLOCK_MS_TARGET:g} ms: "
-                 f"{'met' if result['block_met'] else 'NOT met'}); collector: {pauses}; "
-                 f"{loop['gc_freezes']} freezes, {loop['gc_frozen_objects']:,} objects frozen")
+                 f"{'met' if result['block_met'] else 'NOT met'}; {loop['blocks_over_1ms']:,} runs over 1 ms, "
+                 f"filling included); collector: {pauses}; {loop['gc_freezes']} freezes, "
+                 f"{loop['gc_frozen_objects']:,} objects frozen; {loop['idle_collections']} full collections, "
+                 f"all while idle (longest {loop['idle_collection_longest_ms']:.1f} ms)")
     failover = result["failover"]
     lines.append(f"failed-over miss (primary 503, then secondary; {FAILOVER_CONNECTIONS} connections): edge "
                  f"{failover['edge']['us_per_request']} us of CPU a request ({failover['edge']['rps']:,.0f} req/s, "

@@ -6,8 +6,14 @@ worst added latency. Two measures, read by ``GET /stats`` (``loop``):
 - ``longest_block_ms``: the longest single run of a viewer's ``data_received`` (a hit is
   answered inside it), of one access-log slice and of one timeout sweep, timed with the
   monotonic clock. A collector pause that starts inside one of them is part of it.
+- ``blocks_over_1ms``: how many of those runs took longer than 1 ms (a count, so a benchmark
+  can take the difference over one phase of a run);
 - ``gc``: CPython's collections by generation (count, total and longest pause), from
-  ``gc.callbacks``.
+  ``gc.callbacks``, with the longest pause's CPU time beside its wall time: a pause whose
+  CPU time is far below its wall time was the process waiting for a CPU, not the collector
+  working.
+
+Both are wall time: what a viewer waits, whatever the cause.
 
 The collector. A young collection (generations 0 and 1) walks only what was made since the
 last ones; a full collection walks every tracked object the process has, at about 1 us an
@@ -44,6 +50,7 @@ from typing import Any
 
 FREEZE_AFTER_STORES = 1000
 FREEZE_EVERY_S = 1.0
+BLOCK_S = 0.001  # a run of the loop longer than this is counted (blocks_over_1ms)
 NEVER = 1 << 30  # generation 2's threshold while installed: counts gen1 collections, so never reached
 
 
@@ -53,8 +60,11 @@ class LoopHealth:
     def __init__(self) -> None:
         self.longest_s = 0.0
         self.longest_where = ""
-        self._gc: dict[int, list[float]] = {}  # generation -> [collections, total s, longest s]
-        self._gc_started = 0.0
+        self.watch_s = 0.0  # held() is called above this: min(longest so far, BLOCK_S)
+        self.blocks_over = 0
+        # generation -> [collections, total s, longest s, CPU s of the longest]
+        self._gc: dict[int, list[float]] = {}
+        self._gc_started = self._gc_cpu_started = 0.0
         self.freezes = 0
         self._stores_at_freeze = 0
         self._frozen_at = float("-inf")
@@ -64,10 +74,13 @@ class LoopHealth:
         self._thresholds: tuple[int, int, int] | None = None
 
     def held(self, seconds: float, where: str) -> None:
-        """The loop was held ``seconds`` by ``where`` (kept if the longest so far)."""
+        """The loop was held ``seconds`` by ``where`` (callers skip it at or below ``watch_s``)."""
+        if seconds > BLOCK_S:
+            self.blocks_over += 1
         if seconds > self.longest_s:
             self.longest_s = seconds
             self.longest_where = where
+            self.watch_s = min(seconds, BLOCK_S)
 
     def install(self) -> None:
         """Time the collector's pauses; no automatic full collection (idempotent)."""
@@ -86,13 +99,16 @@ class LoopHealth:
 
     def _on_gc(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start":
+            self._gc_cpu_started = time.thread_time()
             self._gc_started = time.perf_counter()
             return
         took = time.perf_counter() - self._gc_started
-        slot = self._gc.setdefault(info["generation"], [0, 0.0, 0.0])
+        slot = self._gc.setdefault(info["generation"], [0, 0.0, 0.0, 0.0])
         slot[0] += 1
         slot[1] += took
-        slot[2] = max(slot[2], took)
+        if took > slot[2]:
+            slot[2] = took
+            slot[3] = time.thread_time() - self._gc_cpu_started
 
     def tick(self, stores: int, now: float) -> float:
         """Called once a sweep with the caches' total stores so far: a full collection if the
@@ -116,9 +132,11 @@ class LoopHealth:
         return {
             "longest_block_ms": round(self.longest_s * 1000, 3),
             "longest_block_in": self.longest_where,
+            "blocks_over_1ms": self.blocks_over,
             "gc": {f"gen{g}": {"collections": int(n), "total_ms": round(total * 1000, 1),
-                               "longest_ms": round(longest * 1000, 3)}
-                   for g, (n, total, longest) in sorted(self._gc.items())},
+                               "longest_ms": round(longest * 1000, 3),
+                               "longest_cpu_ms": round(cpu * 1000, 3)}
+                   for g, (n, total, longest, cpu) in sorted(self._gc.items())},
             "gc_freezes": self.freezes,
             "idle_collections": self.idle_collections,
             "idle_collection_longest_ms": round(self.idle_collect_longest_s * 1000, 3),

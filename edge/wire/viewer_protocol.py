@@ -114,7 +114,7 @@ class ViewerProtocol(asyncio.Protocol):
         self._received(data)
         HEALTH.busy = True
         held = time.perf_counter() - started
-        if held > HEALTH.longest_s:
+        if held > HEALTH.watch_s:
             HEALTH.held(held, "viewer")
 
     def _received(self, data: bytes) -> None:

@@ -76,6 +76,17 @@ def test_no_full_collection_while_busy_and_one_when_idle() -> None:
     assert gc.get_threshold() == before
 
 
+def test_runs_over_one_millisecond_are_counted_and_the_longest_kept() -> None:
+    health = LoopHealth()
+    health.held(0.0004, "viewer")
+    assert health.blocks_over == 0 and health.watch_s == 0.0004  # below 1 ms: watch from the longest
+    health.held(0.003, "access log")
+    health.held(0.002, "viewer")
+    report = health.as_json()
+    assert report["blocks_over_1ms"] == 2 and health.watch_s == 0.001
+    assert report["longest_block_ms"] == 3.0 and report["longest_block_in"] == "access log"
+
+
 def test_the_collectors_pauses_are_timed_by_generation() -> None:
     health = LoopHealth()
     health.install()
@@ -87,6 +98,8 @@ def test_the_collectors_pauses_are_timed_by_generation() -> None:
     report = health.as_json()["gc"]
     assert report["gen0"]["collections"] >= 1 and report["gen2"]["collections"] >= 1
     assert report["gen2"]["longest_ms"] > 0 and report["gen2"]["total_ms"] >= report["gen2"]["longest_ms"] / 2
+    # CPU time of the longest pause: at most its wall time (plus the clocks' granularity).
+    assert 0 <= report["gen2"]["longest_cpu_ms"] <= report["gen2"]["longest_ms"] + 1
 
 
 def test_the_edges_stats_give_its_longest_block_and_its_freezes(make_edge: EdgeFactory) -> None:
