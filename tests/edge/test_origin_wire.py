@@ -64,7 +64,10 @@ def test_a_slow_origin_within_its_read_timeout_is_served(
     assert len(response.content) == size
 
 
-Script = Callable[[str, str], "tuple[bytes, bool]"]  # (method, path) -> (bytes, close after)
+# (method, path) -> (bytes, close after); a list of bytes is sent TRICKLE_S apart (a float
+# in it: a pause of that many seconds before the origin reads its next request).
+Script = Callable[[str, str], "tuple[bytes | list[bytes | float], bool]"]
+TRICKLE_S = 0.4
 
 
 class ScriptedOrigin:
@@ -123,7 +126,18 @@ class ScriptedOrigin:
                 buffer = buffer[length:]
                 self.requests.append((method, path, headers))
                 answer, close = self.script(method, path)
-                conn.sendall(answer)
+                try:
+                    if isinstance(answer, list):  # chunks TRICKLE_S apart; a number: a pause
+                        for chunk in answer:
+                            if isinstance(chunk, float):
+                                time.sleep(chunk)
+                                continue
+                            conn.sendall(chunk)
+                            time.sleep(TRICKLE_S)
+                    else:
+                        conn.sendall(answer)
+                except OSError:
+                    return
                 if close:
                     return
 
@@ -245,3 +259,41 @@ def test_what_the_edge_sends_the_origin(make_edge: EdgeFactory, secondary: Runni
     assert headers["user-agent"] == "Amazon CloudFront"
     assert requests.get(edge.url + "/solo/plain", timeout=20).status_code == 200
     assert origin.requests[-1][2].get("content-length") is None
+
+
+def test_a_connection_idle_past_the_origins_keepalive_timeout_is_not_reused(
+        make_edge: EdgeFactory, secondary: RunningOrigin,
+        scripted: Callable[[Script], ScriptedOrigin]) -> None:
+    origin = scripted(lambda method, path: (_fixed("200 OK", b"ok"), False))
+    document = configs.distribution(read=1)
+    document["DistributionConfig"]["Origins"]["Items"][0]["CustomOriginConfig"]["OriginKeepaliveTimeout"] = 1
+    edge = make_edge(document, origins={"primary": origin.listen, "secondary": secondary.listen})
+    for n in range(3):  # back to back: one connection
+        assert edge.get(f"/solo/keep-{n}").status_code == 200
+    assert origin.connections == 1
+    time.sleep(1.3)  # past OriginKeepaliveTimeout (1 s): the edge opens a new one
+    assert edge.get("/solo/keep-late").status_code == 200
+    assert origin.connections == 2
+
+
+def test_a_connection_cut_short_by_the_completion_timeout_is_not_reused(
+        make_edge: EdgeFactory, secondary: RunningOrigin,
+        scripted: Callable[[Script], ScriptedOrigin]) -> None:
+    # A byte every 0.4 s until 1.6 s, then silence: the 1 s read timeout would fire at 2.6 s,
+    # ResponseCompletionTimeout (2 s) ends the exchange first. The half-read connection must
+    # not carry the next request: the origin would not read it for another 3 s.
+    def script(method: str, path: str) -> tuple[bytes | list[bytes | float], bool]:
+        if path == "/solo/stuck":
+            return [b"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n", *[b"x"] * 4, 3.0], False
+        return _fixed("200 OK", b"whole"), False
+
+    origin = scripted(script)
+    document = configs.distribution(read=1)
+    document["DistributionConfig"]["Origins"]["Items"][0]["ResponseCompletionTimeout"] = 2
+    edge = make_edge(document, origins={"primary": origin.listen, "secondary": secondary.listen})
+    started = time.monotonic()
+    assert edge.get("/solo/stuck").status_code == 504
+    assert 1.9 <= time.monotonic() - started <= 4.0  # the 2 s cap, plus a busy machine's overhead
+    after = edge.get("/solo/next")
+    assert after.status_code == 200 and after.content == b"whole"
+    assert origin.connections == 2
