@@ -15,9 +15,12 @@ a handshake that fails is ``tls-error`` (502, fails over when 502 is in the crit
 
 Each origin has its own connection pool with the origin's keep-alive timeout
 (:mod:`edge.wire.origin_pool`; the bytes are :mod:`edge.core.origin_http`'s). An
-idempotent request is sent once more on a new connection when a pooled one turns out to
-have been closed by the origin before it answered a byte (its keep-alive timeout ran out,
-or it restarted under us), so a stale keep-alive connection is not an origin failure.
+idempotent request whose connection the origin closed or reset before answering a byte is
+sent once more on a new connection, within the same attempt: a pooled connection the
+origin's keep-alive timeout closed (or an origin restarted under us) is not an origin
+failure, and a request an origin held and then dropped unanswered (a hang released) is asked
+again. That is what aiohttp's client, used here before, did (#17); a second close is
+``reset``.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ from edge.core.origin_http import ResponseError, ResponseParser, request_head
 from edge.core.viewer_context import ViewerContext
 from edge.wire.origin_pool import ConnectionClosed, OriginConnection, OriginPool, OriginReadTimeout
 
-# Methods sent once more when a pooled connection was found closed (RFC 9110 9.2.2).
+# Methods sent once more when the origin closed the connection before answering (RFC 9110 9.2.2).
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 HeaderHook = Callable[[str, str, str, dict[str, str], "bytes | None"], dict[str, str]]
@@ -196,13 +199,13 @@ class OriginClient:
                    body: bytes | None, read_timeout: float
                    ) -> tuple[OriginResponse | None, AttemptResult]:
         try:
-            conn, reused = await pool.acquire()
+            conn = await pool.acquire()
             try:
                 answer = await _exchange(pool, conn, head, body, method, read_timeout)
             except ConnectionClosed as closed:
-                if not reused or closed.received or method not in _IDEMPOTENT:
+                if closed.received or method not in _IDEMPOTENT:
                     raise
-                conn = await pool.connect()  # a stale pooled connection: once more on a new one
+                conn = await pool.connect()  # closed before a byte: once more on a new one
                 answer = await _exchange(pool, conn, head, body, method, read_timeout)
         except asyncio.TimeoutError:  # before OSError, of which it is one
             failure = CONNECT_TIMEOUT

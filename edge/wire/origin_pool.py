@@ -8,9 +8,9 @@ looks at the time of the last read when it fires and sets itself again if bytes 
 
 A pool hands out its most recently used idle connection (the one least likely to have been
 closed by the origin's own keep-alive timeout) and drops those idle for longer than the
-origin's OriginKeepaliveTimeout. A pooled connection that the origin closed before answering a
-byte is *stale*: :class:`ConnectionClosed` says so (``stale``), and the origin client tries once
-more on a new connection without counting an attempt, for idempotent methods only.
+origin's OriginKeepaliveTimeout. When the origin closes a connection before answering a byte,
+:class:`ConnectionClosed` says so (``received`` false), and the origin client tries once more
+on a new connection without counting an attempt, for idempotent methods only.
 """
 
 from __future__ import annotations
@@ -124,16 +124,16 @@ class OriginPool:
         self._idle: list[OriginConnection] = []
         self._open: set[OriginConnection] = set()
 
-    async def acquire(self) -> tuple[OriginConnection, bool]:
-        """A connection, and whether it was pooled (reused) rather than new."""
+    async def acquire(self) -> OriginConnection:
+        """The most recently used idle connection, or a new one."""
         loop = asyncio.get_running_loop()
         now = loop.time()
         while self._idle:
             conn = self._idle.pop()
             if not conn.closed and now - conn.idle_since < self._keepalive:
-                return conn, True
+                return conn
             self._discard(conn)
-        return await self.connect(), False
+        return await self.connect()
 
     async def connect(self) -> OriginConnection:
         """A new connection within ConnectionTimeout (the TLS handshake included).

@@ -297,3 +297,27 @@ def test_a_connection_cut_short_by_the_completion_timeout_is_not_reused(
     after = edge.get("/solo/next")
     assert after.status_code == 200 and after.content == b"whole"
     assert origin.connections == 2
+
+
+def test_a_request_dropped_unanswered_is_asked_once_more_on_a_new_connection(
+        make_edge: EdgeFactory, secondary: RunningOrigin,
+        scripted: Callable[[Script], ScriptedOrigin]) -> None:
+    # A fresh connection, closed by the origin without a byte (a hang released, a restart):
+    # a GET is sent once more, within the same attempt; a POST is not (it may have been done).
+    dropped: list[str] = []
+
+    def script(method: str, path: str) -> tuple[bytes, bool]:
+        if path not in dropped:
+            dropped.append(path)
+            return b"", True
+        return _fixed("200 OK", b"second time"), False
+
+    origin = scripted(script)
+    edge = make_edge(configs.distribution(read=1),
+                     origins={"primary": origin.listen, "secondary": secondary.listen})
+    response = edge.get("/solo/dropped")
+    assert response.status_code == 200 and response.content == b"second time"
+    assert origin.connections == 2
+    assert edge.request("POST", "/form/dropped", data=b"x").status_code == 502
+    edge.child.stop()
+    assert [r["x-origin-attempts"] for r in edge.log_lines()] == ["primary:200", "primary:reset"]
