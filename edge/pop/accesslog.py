@@ -196,6 +196,8 @@ class AccessLog:
 
     def add(self, record: tuple[object, ...]) -> None:
         if self._file is not None:
+            if len(record) != RECORD_WIDTH:  # one short record would shift every line after it
+                raise ValueError(f"an access-log record has {len(record)} values, not {RECORD_WIDTH}")
             self._pending.extend(record)
 
     def _write_out(self, text: str) -> None:

@@ -83,6 +83,23 @@ def test_lines_from_templates_are_the_lines_format_record_writes(
     assert len(_TEMPLATES) >= 1
 
 
+def test_a_record_of_the_wrong_width_is_refused_before_it_shifts_the_log(tmp_path: Path) -> None:
+    log = AccessLog(str(tmp_path / "edge.log"))
+    try:
+        log.add(tuple(record()))
+        try:
+            log.add(tuple(record())[:-1])
+        except ValueError as error:
+            assert "34 values, not 35" in str(error)
+        else:
+            raise AssertionError("a short record was taken")
+        log.flush()
+    finally:
+        asyncio.run(log.close())
+    lines = [x for x in (tmp_path / "edge.log").read_text().splitlines() if not x.startswith("#")]
+    assert lines == [format_record(record())]
+
+
 def test_a_value_that_cannot_be_kept_still_gets_its_line() -> None:
     odd = record(origin_attempts=["primary:503"])  # a list: no template key
     flat = list(odd)
