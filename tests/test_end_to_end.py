@@ -83,7 +83,7 @@ def test_failover_scenario(name: str, tmp_path: Path) -> None:
         ready = next(e for e in read_events(run_dir) if e["kind"] == "stack-ready")["params"]
         assert ready["tls_ca"] == str(run_dir / "tls" / "ca.pem")
         assert (run_dir / "tls" / "key.pem").stat().st_mode & 0o777 == 0o600
-        from edge.pop.accesslog import parse_line
+        from edge.pop.logline import parse_line
         records = [parse_line(x) for x in (run_dir / "edge-access.log").read_text().splitlines()
                    if x and not x.startswith("#")]
         assert {r["cs-protocol"] for r in records} == {"https"}

@@ -1,165 +1,21 @@
-"""The edge access log: CloudFront's standard log format plus three emulator columns.
+"""The edge access log: records kept as the request path gives them, written in the background.
 
-``#Version: 1.0`` and ``#Fields:`` headers, then one tab-separated line per
-viewer request, ``-`` for empty values, the 33 standard fields in CloudFront's
-order followed by ``x-origin-attempts`` (``primary:503|secondary:200``),
-``x-failover-reason`` (``status-503``, ``connect-error``, ``timeout`` or ``-``) and
-``x-edge-code-ms`` (milliseconds spent in CloudFront Functions, CPU, and Lambda@Edge
-handlers, wall clock, for this request; ``-`` when none ran).
-
-Records are kept in memory as they come and formatted and written by a
-background flush at least once a second and on close, so the request path
-never makes a syscall for logging.
+Records are kept in memory as they come and formatted (:mod:`edge.pop.logline`) and written
+by a background flush at least once a second and on close, so the request path never makes
+a syscall for logging.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import IO, NamedTuple
+from typing import IO
 
-from edge.core.memo import Memo
 from edge.core.outcome import Outcome
 from edge.core.viewer_http import ViewerRequest
+from edge.pop.logline import HEADER, RECORD_WIDTH, format_lines
 from edge.pop.loop_health import HEALTH
-
-STANDARD_FIELDS = (
-    "date", "time", "x-edge-location", "sc-bytes", "c-ip", "cs-method", "cs(Host)",
-    "cs-uri-stem", "sc-status", "cs(Referer)", "cs(User-Agent)", "cs-uri-query", "cs(Cookie)",
-    "x-edge-result-type", "x-edge-request-id", "x-host-header", "cs-protocol", "cs-bytes",
-    "time-taken", "x-forwarded-for", "ssl-protocol", "ssl-cipher",
-    "x-edge-response-result-type", "cs-protocol-version", "fle-status", "fle-encrypted-fields",
-    "c-port", "time-to-first-byte", "x-edge-detailed-result-type", "sc-content-type",
-    "sc-content-len", "sc-range-start", "sc-range-end",
-)
-EMULATOR_FIELDS = ("x-origin-attempts", "x-failover-reason", "x-edge-code-ms")
-FIELDS = STANDARD_FIELDS + EMULATOR_FIELDS
-HEADER = "#Version: 1.0\n#Fields: " + " ".join(FIELDS) + "\n"
-
-
-RECORD_WIDTH = len(FIELDS) - 1  # values a record holds: ``date`` and ``time`` are one timestamp
-
-class AccessRecord(NamedTuple):
-    """One viewer request, in log-field order (``date``/``time`` come from ``ts``).
-
-    The request path hands :meth:`AccessLog.add` a plain ``tuple`` of these values in this
-    order (``log_request``), not an instance, and the log keeps the values, not the tuple
-    (one flat list, :data:`RECORD_WIDTH` values a record): a record kept as an object would be
-    walked by the collector's next young collection, 35 references each, and half a second of
-    them made every young collection at full load cost about 0.4 ms
-    (edge/pop/loop_health.py). Tests build instances; :func:`format_record` takes any
-    sequence of the values."""
-
-    ts: float
-    edge_location: str
-    sc_bytes: int
-    c_ip: str
-    method: str
-    host: str
-    uri_stem: str
-    status: int
-    referer: str | None
-    user_agent: str | None
-    uri_query: str | None
-    cookie: str | None
-    result_type: str
-    request_id: str
-    host_header: str
-    protocol: str
-    cs_bytes: int
-    time_taken: float
-    forwarded_for: str | None
-    ssl_protocol: str | None
-    ssl_cipher: str | None
-    response_result_type: str
-    protocol_version: str
-    fle_status: str | None
-    fle_encrypted_fields: int | None
-    c_port: int
-    time_to_first_byte: float
-    detailed_result_type: str
-    content_type: str | None
-    content_len: int | None
-    range_start: int | None
-    range_end: int | None
-    origin_attempts: str | None
-    failover_reason: str | None
-    edge_code_ms: float | None = None
-
-
-_TEXT_MEMO: dict[str, str] = {}
-
-
-def _text(value: str | None) -> str:
-    """A free-text field: ``-`` when empty; spaces and control characters URL-encoded."""
-    if not value:
-        return "-"
-    # The same hosts, paths and user agents come back all the time: encode each once.
-    known = _TEXT_MEMO.get(value)
-    if known is None:
-        known = value
-        if not value.isprintable() or " " in value:
-            known = (value.replace("%", "%25").replace(" ", "%20").replace("\t", "%09")
-                     .replace("\n", "%0A").replace("\r", "%0D"))
-        if len(_TEXT_MEMO) >= 8192:
-            _TEXT_MEMO.clear()
-        _TEXT_MEMO[value] = known
-    return known
-
-
-def _opt(value: object) -> str:
-    return "-" if value is None or value == "" else str(value)
-
-
-_last_stamp: tuple[int, str] = (-1, "")
-
-
-def _stamp(second: int) -> str:
-    """``date<TAB>time`` in UTC; many records share a second, so remember the last one."""
-    global _last_stamp
-    if _last_stamp[0] != second:
-        _last_stamp = (second, time.strftime("%Y-%m-%d\t%H:%M:%S", time.gmtime(second)))
-    return _last_stamp[1]
-
-
-def format_record(r: Sequence[object]) -> str:
-    """The log line (without newline) for one record (an :class:`AccessRecord` or the plain
-    tuple of its values), fields in FIELDS order."""
-    # One f-string, field by field, the usually-empty fields tested inline: this runs for
-    # every request, so no generic reflection and few calls.
-    (ts, edge_location, sc_bytes, c_ip, method, host, uri_stem, status, referer, user_agent, uri_query,
-     cookie, result_type, request_id, host_header, protocol, cs_bytes, time_taken, forwarded_for,
-     ssl_protocol, ssl_cipher, response_result_type, protocol_version, fle_status, fle_encrypted_fields,
-     c_port, time_to_first_byte, detailed_result_type, content_type, content_len, range_start, range_end,
-     origin_attempts, failover_reason, edge_code_ms) = r
-    t, o = _text, _opt
-    taken = f"{time_taken:.3f}"
-    first_byte = taken if time_to_first_byte == time_taken else f"{time_to_first_byte:.3f}"
-    return (
-        f"{_stamp(int(ts))}\t{edge_location}\t{sc_bytes}\t{c_ip}\t{method}\t"
-        f"{t(host)}\t{t(uri_stem)}\t{status:03d}\t{t(referer)}\t{t(user_agent)}\t"
-        f"{t(uri_query)}\t{t(cookie)}\t{result_type}\t{request_id}\t"
-        f"{t(host_header)}\t{protocol}\t{cs_bytes}\t{taken}\t"
-        f"{t(forwarded_for)}\t{'-' if ssl_protocol is None else o(ssl_protocol)}\t"
-        f"{'-' if ssl_cipher is None else o(ssl_cipher)}\t"
-        f"{response_result_type}\t{protocol_version}\t"
-        f"{'-' if fle_status is None else o(fle_status)}\t"
-        f"{'-' if fle_encrypted_fields is None else o(fle_encrypted_fields)}\t"
-        f"{c_port}\t{first_byte}\t{detailed_result_type}\t{t(content_type)}\t"
-        f"{'-' if content_len is None else content_len}\t"
-        f"{'-' if range_start is None else range_start}\t"
-        f"{'-' if range_end is None else range_end}\t"
-        f"{'-' if origin_attempts is None else o(origin_attempts)}\t"
-        f"{'-' if failover_reason is None else o(failover_reason)}\t"
-        f"{'-' if edge_code_ms is None else f'{edge_code_ms:.3f}'}"
-    )
-
-
-def parse_line(line: str) -> dict[str, str]:
-    """A log line back into ``{field: value}`` (for tests and tools)."""
-    return dict(zip(FIELDS, line.rstrip("\n").split("\t")))
 
 
 class AccessLog:
@@ -211,7 +67,7 @@ class AccessLog:
         if self._file is None or self._writer is None:
             return
         batch = self._take()
-        text = _lines(batch, 0, len(batch))
+        text = format_lines(batch, 0, len(batch))
         self._give_back(batch)
         self._writer.submit(self._write_out, text).result()  # after any slice still being written
 
@@ -248,13 +104,13 @@ class AccessLog:
         try:
             while done < len(batch):
                 started = time.perf_counter()
-                text = _lines(batch, done, min(done + step, len(batch)))
+                text = format_lines(batch, done, min(done + step, len(batch)))
                 done += step
                 HEALTH.held(time.perf_counter() - started, "access log")
                 await loop.run_in_executor(self._writer, self._write_out, text)
         finally:  # cancelled by close(): the rest of this batch is written all the same, after
             if done < len(batch):
-                self._writer.submit(self._write_out, _lines(batch, done, len(batch)))
+                self._writer.submit(self._write_out, format_lines(batch, done, len(batch)))
             self._give_back(batch)
 
     async def close(self) -> None:
@@ -272,54 +128,6 @@ class AccessLog:
         if self._file is not None:
             self._file.close()
             self._file = None
-
-
-# Record positions that differ from one request to the next even when everything else repeats
-# (a load generator asking for one object, or for many of the same kind): ts, sc-bytes, the
-# URI stem and query, request id, time taken, c-port, time to first byte, edge code ms. The
-# rest of a line is formatted once per distinct combination and kept (:data:`_TEMPLATES`); a
-# hit's line is then its template with these filled in: 1.7 us a line against 2.7-2.9 formatting
-# it whole (timeit, 256 hit records on one object or on 10,000).
-_TEMPLATES: Memo[tuple[object, ...], tuple[str, ...]] = Memo(4096)
-
-
-def _template(key: tuple[object, ...]) -> tuple[str, ...]:
-    """The fixed parts of the line of ``key`` (a record with its varying values as None),
-    or ``()`` when its line does not split into the 36 fields (then it is formatted whole)."""
-    sample = list(key)
-    sample[0] = sample[17] = sample[26] = 0.0
-    f = format_record(sample).split("\t")
-    if len(f) != len(FIELDS):
-        return ()
-    return tuple("\t" + "\t".join(f[i:j]) + "\t" for i, j in ((2, 3), (4, 7), (8, 11), (12, 14), (15, 18),
-                                                             (19, 26), (28, 35)))
-
-
-def _lines(values: list[object], start: int, end: int) -> str:
-    """The log lines of the records in ``values[start:end]`` (whole records), each the same
-    as :func:`format_record` would write."""
-    w, out, t = RECORD_WIDTH, [], _text
-    for i in range(start, end, w):
-        r = values[i:i + w]
-        ts, sc_bytes, stem, query, request_id, taken, c_port, first, code = (
-            r[0], r[2], r[6], r[10], r[13], r[17], r[25], r[26], r[34])
-        r[0] = r[2] = r[6] = r[10] = r[13] = r[17] = r[25] = r[26] = r[34] = None
-        key = tuple(r)
-        try:
-            parts = _TEMPLATES.get(key)
-            if parts is None:
-                parts = _TEMPLATES.put(key, _template(key))
-        except TypeError:  # a value that cannot be a key: never lose the line for it
-            parts = ()
-        if not parts:
-            out.append(format_record(values[i:i + w]) + "\n")
-            continue
-        a, b, c, d, e, g, h = parts
-        took = f"{taken:.3f}"
-        out.append(f"{_stamp(int(ts))}{a}{sc_bytes}{b}{t(stem)}{c}{t(query)}{d}{request_id}{e}"  # type: ignore[arg-type]
-                   f"{took}{g}{c_port}\t{took if first == taken else f'{first:.3f}'}{h}"
-                   f"{'-' if code is None else f'{code:.3f}'}\n")
-    return "".join(out)
 
 
 def log_request(log: AccessLog, pop: str, request: ViewerRequest, *, status: int, result: str,

@@ -33,7 +33,7 @@ class RunningEdge(EdgeProcess):
 
     def log_lines(self) -> list[dict[str, str]]:
         """The access log records (call after the edge stopped, or wait for a flush)."""
-        from edge.pop.accesslog import parse_line
+        from edge.pop.logline import parse_line
         return [parse_line(x) for x in self.log_path.read_text().splitlines()
                 if x and not x.startswith("#")]
 

@@ -21,7 +21,8 @@ from aiohttp import web
 from edge.app import build_pops
 from edge.cli import Options
 from edge.config.loader import parse_distribution
-from edge.pop.accesslog import AccessLog, parse_line
+from edge.pop.accesslog import AccessLog
+from edge.pop.logline import parse_line
 from edge.pop.pops import Pops
 from edge.wire.admin import admin_app
 from edge.wire.origin_client import OriginClient

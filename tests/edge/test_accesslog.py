@@ -8,14 +8,14 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge.pop.accesslog import (
+from edge.pop.accesslog import AccessLog
+from edge.pop.logline import (
     _TEMPLATES,
     FIELDS,
     HEADER,
     RECORD_WIDTH,
-    AccessLog,
     AccessRecord,
-    _lines,
+    format_lines,
     format_record,
     parse_line,
 )
@@ -78,8 +78,8 @@ def test_lines_from_templates_are_the_lines_format_record_writes(
     flat = [value for r in made for value in r]
     assert len(flat) == RECORD_WIDTH * len(made)
     expected = "".join(format_record(r) + "\n" for r in made)
-    assert _lines(flat, 0, len(flat)) == expected
-    assert _lines(flat, 0, len(flat)) == expected  # again, from the kept templates
+    assert format_lines(flat, 0, len(flat)) == expected
+    assert format_lines(flat, 0, len(flat)) == expected  # again, from the kept templates
     assert len(_TEMPLATES) >= 1
 
 
@@ -103,7 +103,7 @@ def test_a_record_of_the_wrong_width_is_refused_before_it_shifts_the_log(tmp_pat
 def test_a_value_that_cannot_be_kept_still_gets_its_line() -> None:
     odd = record(origin_attempts=["primary:503"])  # a list: no template key
     flat = list(odd)
-    assert _lines(flat, 0, len(flat)) == format_record(odd) + "\n"
+    assert format_lines(flat, 0, len(flat)) == format_record(odd) + "\n"
 
 
 def test_buffered_until_flush_and_on_close(tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ def test_an_https_viewer_reaches_an_https_origin_and_the_log_says_so(
         assert response.status_code == 200 and response.headers["X-Origin-Id"] == "primary"
         with pytest.raises(requests.exceptions.SSLError):  # the CA is the run's own: nobody else trusts it
             requests.get(_https(edge, tls_dir) + "/static/a", timeout=10)
-    from edge.pop.accesslog import parse_line
+    from edge.pop.logline import parse_line
     record = [parse_line(x) for x in edge.log_path.read_text().splitlines() if x and not x.startswith("#")][0]
     assert record["cs-protocol"] == "https"
     assert record["ssl-protocol"] in ("TLSv1.2", "TLSv1.3") and record["ssl-cipher"] not in ("-", "")
@@ -120,7 +120,7 @@ def test_a_bad_origin_certificate_is_502_and_fails_over_when_502_is_in_the_crite
         time.sleep(0.1)
         back = requests.get(edge.url + f"/solo/{certificate}-back", timeout=10)
         assert back.headers.get("X-Origin-Id") == "primary"  # reached again (it has no /solo/ objects: 404)
-    from edge.pop.accesslog import parse_line
+    from edge.pop.logline import parse_line
     records = [parse_line(x) for x in edge.log_path.read_text().splitlines() if x and not x.startswith("#")]
     solo_record = next(r for r in records if r["cs-uri-stem"] == f"/solo/{certificate}")
     assert solo_record["x-edge-detailed-result-type"] == "OriginConnectError"

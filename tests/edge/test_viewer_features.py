@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from bench.wrk import parse_wrk
-from edge.pop.accesslog import FIELDS
+from edge.pop.logline import FIELDS
 from tests.edge.inproc import get, raw_exchange, run, running
 from tests.edge.test_revalidation_stale import single
 

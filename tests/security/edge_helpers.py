@@ -43,7 +43,7 @@ class Edge(EdgeProcess):
 
     def log_records(self, at_least: int, timeout_s: float = 10.0) -> list[dict[str, str]]:
         """The access log's records once it has ``at_least`` of them (the edge flushes every 0.5 s)."""
-        from edge.pop.accesslog import parse_line
+        from edge.pop.logline import parse_line
 
         deadline = time.monotonic() + timeout_s
         while True:

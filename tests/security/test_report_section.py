@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from edge.pop.accesslog import HEADER
+from edge.pop.logline import HEADER
 from reports.read.security import luhn_ok, plaintext_cards, summarize
 
 COLUMNS = ["ts", "latency_ms", "method", "name", "status", "ok", "bytes", "x_cache", "origin", "pop", "user", "error"]
