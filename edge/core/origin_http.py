@@ -26,11 +26,10 @@ from __future__ import annotations
 
 import re
 
+from edge.core.http11 import BAD_FIELD, CHUNK_DIGITS, MAX_CHUNK_LINE, MAX_TRAILERS
 from edge.errors import EdgeError
 
 MAX_RESPONSE_HEAD = 65536
-MAX_CHUNK_LINE = 1024
-MAX_TRAILERS = 8192
 
 _TCHAR = "!#$%&'*+.^_`|~0-9A-Za-z-"
 _VCHAR = "\t\x20-\x7e\x80-\xff"  # what a field value or reason phrase may hold (obs-text too)
@@ -41,8 +40,6 @@ _FIELDS = re.compile(rf"(?:[{_TCHAR}]+:[{_VCHAR}]*\r\n)*")
 _FIELD = re.compile(rf"([{_TCHAR}]+):[ \t]*([{_VCHAR}]*?)[ \t]*\r\n")
 # A control character other than HTAB, or a CR or LF that is not part of a CRLF.
 _BAD_HEAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n")
-_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
-_UNSENDABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _NO_BODY_STATUS = frozenset({204, 304})
 # len("connection"), len("content-length"), len("transfer-encoding"): other names are skipped unread.
 _FRAMING_NAME_LENGTHS = frozenset({10, 14, 17})
@@ -68,7 +65,7 @@ def request_head(method: str, target: str, headers: dict[str, str], body: bytes 
               if k != "content-length" and k != "transfer-encoding"]
     if body is not None:
         lines.append(f"content-length: {len(body)}")
-    if _UNSENDABLE.search("\t".join(lines)) or " " in target or not all(
+    if BAD_FIELD.search("\t".join(lines)) or " " in target or not all(
             _TOKEN.fullmatch(k) for k in headers):
         raise ValueError(f"the request to the origin cannot be written: {lines!r:.200}")
     text = "\r\n".join(lines) + "\r\n\r\n"
@@ -102,10 +99,6 @@ class ResponseParser:
         self.content_length: int | None = None
         self.body = b""
         self.reusable = False
-
-    @property
-    def done(self) -> bool:
-        return self._state == DONE
 
     def feed(self, data: bytes) -> bool:
         """Take the next bytes; True once the answer is complete. Raises :class:`ResponseError`."""
@@ -257,7 +250,7 @@ class ResponseParser:
                         raise ResponseError("a chunk size line is too long")
                     break
                 size = buffer[pos:eol].split(b";", 1)[0].strip(b" \t")
-                if not _CHUNK_SIZE.fullmatch(size):
+                if not CHUNK_DIGITS.fullmatch(size):
                     raise ResponseError(f"not a chunk size: {size[:20]!r}")
                 left, pos = int(size, 16), eol + 2
                 state = CHUNK_DATA if left else TRAILERS

@@ -29,6 +29,7 @@ from typing import Any
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from edge.core.http11 import BAD_FIELD, CHUNK_DIGITS, MAX_CHUNK_LINE, MAX_TRAILERS
 from edge.core.memo import Memo
 from edge.errors import EdgeError
 
@@ -40,11 +41,6 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 
 # Control characters, spaces, or a '%' not followed by two hex digits.
 _BAD_TARGET = re.compile(r"[\x00-\x20\x7f]|%(?![0-9A-Fa-f]{2})")
-# In a header line: any control character but HTAB (a lone CR or LF included).
-_BAD_FIELD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
-MAX_CHUNK_LINE = 1024
-MAX_TRAILERS = 8192
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 
 
@@ -179,7 +175,7 @@ def _parse_head(head: bytes) -> ViewerRequest:
         # A name is a token: no whitespace (that also refuses obs-fold continuation lines).
         if not colon or not name or " " in name or "\t" in name:
             raise RequestError("malformed header line", status=400, detailed="InvalidRequestHeader")
-        if _BAD_FIELD.search(line):
+        if BAD_FIELD.search(line):
             raise RequestError("control character in a header", status=400, detailed="InvalidRequestHeader")
         raw_headers.append((name, value.strip()))
     headers = CIMultiDictProxy(CIMultiDict(raw_headers))
@@ -230,7 +226,7 @@ def parse_chunked(buffer: bytes | bytearray) -> tuple[bytes, int] | None:
                 raise RequestError("malformed chunk size", status=400, detailed="InvalidRequest")
             return None
         size_text = bytes(buffer[pos:eol]).split(b";")[0].strip(b" \t")
-        if not _CHUNK_SIZE.fullmatch(size_text):
+        if not CHUNK_DIGITS.fullmatch(size_text):
             raise RequestError("malformed chunk size", status=400, detailed="InvalidRequest")
         size = int(size_text, 16)
         size_total += size
