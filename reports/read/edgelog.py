@@ -6,16 +6,23 @@ so a log with extra or reordered fields still reads. The counts of the two logs 
 little at the end of a run (viewers in flight when the load stopped), so a count is
 flagged only when it differs by more than :data:`MISMATCH_RATIO` of the larger side and
 more than :data:`MISMATCH_SLACK` requests.
+
+The report needs counts from the log, not its rows: it is streamed through Arrow's parser a
+block at a time and counted as it passes (:class:`EdgeLog`), so a log of any length costs the
+same memory. Only the time spent in edge code is kept per row, for its percentiles.
 """
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from contracts.requests_csv import HIT_WORDS
@@ -24,50 +31,102 @@ from reports.values import number
 
 MISMATCH_RATIO = 0.02
 MISMATCH_SLACK = 3  # requests: tiny counts may differ by the few in flight
-_WANTED = ("x-edge-result-type", "x-edge-detailed-result-type", "sc-status", "x-origin-attempts", "x-failover-reason",
-           "x-edge-code-ms",
-           "fle-status", "fle-encrypted-fields")
-_NUMBERS = ("x-edge-code-ms", "fle-encrypted-fields")  # read as text, converted where summed
+BLOCK_BYTES = 1 << 20  # what the parser holds at a time
+_COUNTED = ("x-edge-result-type", "x-edge-detailed-result-type", "sc-status", "x-origin-attempts",
+            "x-failover-reason", "fle-status")  # value -> rows
+CODE_MS, FLE_STATUS, FLE_FIELDS = "x-edge-code-ms", "fle-status", "fle-encrypted-fields"
+_WANTED = (*_COUNTED, CODE_MS, FLE_FIELDS)
+EMPTY = ("", "-")  # no value in either log
 
 
-def read_edge_log(path: Path) -> pd.DataFrame | None:
-    """The log's wanted columns as strings, or None when there is no usable log.
+@dataclass(frozen=True)
+class EdgeLog:
+    """What the report takes from the edge log: rows, and per counted column how many rows
+    hold each value (empty and ``-`` included); edge-code times; the FLE rows' figures."""
+
+    rows: int
+    columns: frozenset[str]  # the wanted fields this log has
+    counts: dict[str, dict[str, int]]
+    code_ms: np.ndarray  # x-edge-code-ms of every row that ran edge code
+    fle_requests: int  # rows with an fle-status
+    fle_encrypted: int  # fle-encrypted-fields summed over those rows
+
+
+def read_edge_log(path: Path, block_bytes: int = BLOCK_BYTES) -> EdgeLog | None:
+    """The log's counts, or None when there is no usable log (no file, no ``#Fields``).
 
     The last log read is kept (keyed by path, size and mtime): the cross-check and the
-    security section both read it, and a million-row log costs a second to parse.
+    security section both read it.
     """
     if not path.exists():
         return None
     stat = path.stat()
-    return _read_cached(str(path), stat.st_size, stat.st_mtime_ns)
+    return _read_cached(str(path), stat.st_size, stat.st_mtime_ns, block_bytes)
 
 
 @functools.lru_cache(maxsize=1)
-def _read_cached(name: str, _size: int, _mtime_ns: int) -> pd.DataFrame | None:
+def _read_cached(name: str, _size: int, _mtime_ns: int, block_bytes: int) -> EdgeLog | None:
     path = Path(name)
     with path.open("rb") as handle:
         fields = _fields(handle.read(65536))
     if fields is None:
         return None
-    end = last_newline(path, path.stat().st_size)  # drop a row cut off mid-write
     wanted = [name for name in _WANTED if name in fields]
-    if not wanted or end < 0:
-        return pd.DataFrame({name: pd.Series(dtype="str") for name in wanted})
-    # Header lines ("#Version", "#Fields", repeated after an edge restart) have one
-    # column, so the invalid-row handler drops them along with any malformed row. Words
-    # and statuses are dictionary-encoded (few distinct values: categories, counted fast).
-    with path.open("rb") as handle:
-        table = pacsv.read_csv(
-            pa.PythonFile(FirstBytes(handle, end + 1), mode="r"),
-            read_options=pacsv.ReadOptions(column_names=fields),
-            parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False,
-                                             invalid_row_handler=lambda row: "skip"),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=wanted, strings_can_be_null=False,
-                column_types={name: pa.string() if name in _NUMBERS else pa.dictionary(pa.int32(), pa.string())
-                              for name in wanted}),
-        )
-    return table.to_pandas(split_blocks=True, self_destruct=True)
+    log = _Tally(wanted)
+    end = last_newline(path, path.stat().st_size)  # drop a row cut off mid-write
+    if wanted and end >= 0:
+        # Header lines ("#Version", "#Fields", repeated after an edge restart) have one
+        # column, so the invalid-row handler drops them along with any malformed row.
+        with path.open("rb") as handle:
+            reader = pacsv.open_csv(
+                pa.PythonFile(FirstBytes(handle, end + 1), mode="r"),
+                read_options=pacsv.ReadOptions(column_names=fields, block_size=block_bytes),
+                parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False,
+                                                 invalid_row_handler=lambda row: "skip"),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=wanted, strings_can_be_null=False,
+                    column_types={name: pa.string() for name in wanted}),
+            )
+            for batch in reader:
+                log.add(batch)
+    return log.result()
+
+
+class _Tally:
+    """Counts of an edge log, a batch of rows at a time."""
+
+    def __init__(self, wanted: list[str]) -> None:
+        self.columns = frozenset(wanted)
+        self.rows = 0
+        self.counts: dict[str, dict[str, int]] = {name: {} for name in _COUNTED if name in self.columns}
+        self.code_ms: list[np.ndarray] = []
+        self.fle_requests = self.fle_encrypted = 0
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        self.rows += batch.num_rows
+        for name, counts in self.counts.items():
+            tally = pc.value_counts(batch.column(name))
+            for value, count in zip(tally.field("values").to_pylist(), tally.field("counts").to_pylist()):
+                counts[value] = counts.get(value, 0) + count
+        if CODE_MS in self.columns:
+            spent = _numbers(batch.column(CODE_MS))
+            self.code_ms.append(spent[~np.isnan(spent)])
+        if FLE_STATUS in self.columns:
+            used = pc.invert(pc.is_in(batch.column(FLE_STATUS), pa.array(EMPTY)))
+            count = int(pc.sum(used).as_py() or 0)
+            self.fle_requests += count
+            if count and FLE_FIELDS in self.columns:
+                encrypted = _numbers(pc.filter(batch.column(FLE_FIELDS), used))
+                self.fle_encrypted += int(np.nansum(encrypted))
+
+    def result(self) -> EdgeLog:
+        code_ms = np.concatenate(self.code_ms) if self.code_ms else np.array([], dtype="float64")
+        return EdgeLog(self.rows, self.columns, self.counts, code_ms, self.fle_requests, self.fle_encrypted)
+
+
+def _numbers(column: pa.Array) -> np.ndarray:
+    """A text column as floats; NaN where it holds no number (``-``, empty, garbage)."""
+    return pd.to_numeric(pd.Series(column.to_numpy(zero_copy_only=False)), errors="coerce").to_numpy("float64")
 
 
 def _fields(data: bytes) -> list[str] | None:
@@ -79,18 +138,21 @@ def _fields(data: bytes) -> list[str] | None:
     return None
 
 
-def _counts(series: pd.Series) -> dict[str, int]:
-    """How often each value occurs, by its text; empty and ``-`` left out.
-
-    Counted first and turned into text after: a million categorical or integer values
-    are never converted to strings one by one.
-    """
-    counts: dict[str, int] = {}
-    for key, value in series.value_counts(sort=False).items():
+def _words(counts: dict[Any, int]) -> dict[str, int]:
+    """Counts by text, sorted; empty and ``-`` left out."""
+    words: dict[str, int] = {}
+    for key, value in counts.items():
         text = str(key)
-        if value and text not in ("", "-"):
-            counts[text] = counts.get(text, 0) + int(value)
-    return dict(sorted(counts.items()))
+        if value and text not in EMPTY:
+            words[text] = words.get(text, 0) + int(value)
+    return dict(sorted(words.items()))
+
+
+def _counts(series: pd.Series) -> dict[str, int]:
+    """How often each value of a requests.csv column occurs, by its text; empty and ``-`` left
+    out. Counted first and turned into text after: a million categorical or integer values
+    are never converted to strings one by one."""
+    return _words(dict(series.value_counts(sort=False).items()))
 
 
 def differs(edge: int, csv: int) -> bool:
@@ -98,14 +160,14 @@ def differs(edge: int, csv: int) -> bool:
     return abs(edge - csv) > max(MISMATCH_RATIO * max(edge, csv), MISMATCH_SLACK)
 
 
-def origin_attempts(attempts: pd.Series) -> dict[str, dict[str, int]]:
-    """``x-origin-attempts`` (``primary:503|secondary:200``) counted per origin and result."""
+def origin_attempts(attempts: dict[str, int]) -> dict[str, dict[str, int]]:
+    """``x-origin-attempts`` values (``primary:503|secondary:200``) with their row counts,
+    counted per origin and result."""
     tried: dict[str, dict[str, int]] = {}
-    # Few distinct strings even in a million rows: parse each distinct value once.
-    for text, count in attempts[(attempts != "") & (attempts != "-")].value_counts().items():
-        if not count:  # a category no row has
+    for text, count in attempts.items():
+        if not count or text in EMPTY:
             continue
-        for attempt in str(text).split("|"):
+        for attempt in text.split("|"):
             origin, _, result = attempt.rpartition(":")
             if origin:
                 per_origin = tried.setdefault(origin, {})
@@ -130,9 +192,10 @@ def cross_check(path: Path, requests: pd.DataFrame) -> dict[str, Any]:
     if log is None:
         return {"available": False, "reason": f"not available: no edge log ({path.name}) in "
                                               "the run folder, e.g. a run against a real distribution"}
-    edge_requests, csv_requests = len(log), len(requests)
+    counts = log.counts
+    edge_requests, csv_requests = log.rows, len(requests)
     difference = abs(edge_requests - csv_requests)
-    result_types = _counts(log["x-edge-result-type"]) if "x-edge-result-type" in log else {}
+    result_types = _words(counts.get("x-edge-result-type", {}))
     csv_x_cache = _counts(requests["x_cache"])
     csv_status = _counts(requests.loc[requests["status"] != 0, "status"])
     rows = [{"what": "requests", "edge": edge_requests, "csv": csv_requests,
@@ -148,24 +211,23 @@ def cross_check(path: Path, requests: pd.DataFrame) -> dict[str, Any]:
         "csv_status": csv_status,
         "csv_no_response": int((requests["status"] == 0).sum()),
     }
-    if "sc-status" in log:
-        result["status"] = _counts(log["sc-status"])
+    if "sc-status" in counts:
+        result["status"] = _words(counts["sc-status"])
         rows += _side_by_side("status", result["status"], csv_status)
-    if "x-failover-reason" in log:
-        reasons = _counts(log["x-failover-reason"])
+    if "x-failover-reason" in counts:
+        reasons = _words(counts["x-failover-reason"])
         result["failovers"] = sum(reasons.values())
         result["failover_reasons"] = reasons
-    if "x-origin-attempts" in log:
-        result["origin_attempts"] = origin_attempts(log["x-origin-attempts"])
-    if "x-edge-detailed-result-type" in log:  # edge code's outcomes (FunctionExecutionError, ...) among them
-        result["detailed_result_types"] = _counts(log["x-edge-detailed-result-type"])
-    if "x-edge-code-ms" in log:  # time in edge code, over the requests that ran some
-        spent = pd.to_numeric(log["x-edge-code-ms"], errors="coerce").dropna()
-        if len(spent):
-            result["edge_code_ms"] = {"requests": int(len(spent)),
-                                      "p50": number(float(spent.quantile(0.5)), 3),
-                                      "p99": number(float(spent.quantile(0.99)), 3),
-                                      "max": number(float(spent.max()), 3)}
+    if "x-origin-attempts" in counts:
+        result["origin_attempts"] = origin_attempts(counts["x-origin-attempts"])
+    if "x-edge-detailed-result-type" in counts:  # edge code's outcomes (FunctionExecutionError, ...) among them
+        result["detailed_result_types"] = _words(counts["x-edge-detailed-result-type"])
+    if log.code_ms.size:  # time in edge code, over the requests that ran some
+        spent = log.code_ms
+        result["edge_code_ms"] = {"requests": int(spent.size),
+                                  "p50": number(float(np.quantile(spent, 0.5)), 3),
+                                  "p99": number(float(np.quantile(spent, 0.99)), 3),
+                                  "max": number(float(spent.max()), 3)}
     not_hits = requests[~requests["x_cache"].isin(HIT_WORDS)]
     result["csv_origin_not_hits"] = _counts(not_hits["origin"])
     result["csv_origin"] = _counts(requests["origin"])
@@ -177,11 +239,7 @@ def cross_check(path: Path, requests: pd.DataFrame) -> dict[str, Any]:
 def fle_counts(path: Path) -> dict[str, Any] | None:
     """``fle-status`` words and the sum of ``fle-encrypted-fields``; None without FLE rows."""
     log = read_edge_log(path)
-    if log is None or "fle-status" not in log:
+    if log is None or not log.fle_requests:
         return None
-    used = log[(log["fle-status"] != "") & (log["fle-status"] != "-")]
-    if used.empty:
-        return None
-    fields = used["fle-encrypted-fields"] if "fle-encrypted-fields" in used else pd.Series(dtype="str")
-    encrypted = int(pd.to_numeric(fields, errors="coerce").fillna(0).sum())
-    return {"requests": len(used), "encrypted_fields": encrypted, "by_status": _counts(used["fle-status"])}
+    return {"requests": log.fle_requests, "encrypted_fields": log.fle_encrypted,
+            "by_status": _words(log.counts[FLE_STATUS])}

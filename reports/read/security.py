@@ -96,7 +96,7 @@ def checkout_counts(frame: pd.DataFrame) -> dict[str, Any] | None:
 
 def fle_log_counts(log_path: Path) -> dict[str, Any] | None:
     """``fle-status`` words and the sum of ``fle-encrypted-fields`` in the edge log."""
-    from reports.read.edgelog import fle_counts  # columnar and shared with the cross-check
+    from reports.read.edgelog import fle_counts  # counted once, with the cross-check
 
     return fle_counts(log_path)
 
