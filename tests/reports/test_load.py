@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reports.errors import RunFolderError
-from reports.read.load import read_run
+from reports.read.load import read_requests, read_run
 from tests.reports import synth
 
 
@@ -104,3 +104,29 @@ def test_parquet_requests(tmp_path: Path) -> None:
     assert len(from_parquet) == 600
     assert list(from_parquet.dtypes.astype(str)) == list(from_csv.dtypes.astype(str))
     assert from_parquet["t"].max() == pytest.approx(29.95)
+
+
+def test_read_in_pieces_is_read_whole(tmp_path: Path) -> None:
+    """Pieces of 2 KiB (a few dozen rows each, rows straddling every cut), 300 distinct
+    paths (codes wider than a byte from the fifth piece on), interrupted and malformed rows
+    among them, and a first piece of long rows, so the expected row count falls short."""
+    path = tmp_path / "requests.csv"
+    lines = [",".join(synth.HEADER)]
+    for i in range(3000):
+        error = "Interrupted: load ended" if i % 97 == 0 else ("HTTP 502" if i % 13 == 0 else "")
+        status = "0" if i % 97 == 0 else "200"
+        note = "x" * 300 if i < 10 else ""  # long rows first: the guess from the first piece is low
+        lines.append(f"{1000 + i / 10},{i % 50 / 7:.3f},GET,/p{i % 300}{note},{status},{int(not error)},{i},"
+                     f"Hit,primary,LOC1,Viewer,{error}")
+        if i % 500 == 7:
+            lines.append("1.0,2.0,GET,/bad,,1,0,Hit,primary,LOC1,Viewer,")  # a number missing: left out
+    path.write_text("\n".join(lines) + "\n")
+    whole, cut_whole = read_requests(path)
+    pieces, cut_pieces = read_requests(path, piece_bytes=2048)
+    assert (len(whole), cut_whole) == (len(pieces), cut_pieces) == (3000 - 31, 31)
+    assert "/bad" not in set(whole["name"].astype(str))
+    assert list(whole.dtypes.astype(str)) == list(pieces.dtypes.astype(str))
+    for column in whole.columns:
+        assert whole[column].astype(str).tolist() == pieces[column].astype(str).tolist(), column
+    assert pieces["name"].cat.codes.dtype.itemsize == 2  # 300 paths
+    assert pieces["x_cache"].cat.codes.dtype.itemsize == 1
