@@ -15,12 +15,20 @@ from reports.metrics import overall as metrics
 from reports.read import edgelog, security
 from reports.read.load import Run, read_run
 from reports.render import html, plots
+from reports.render.draw import draw
 
 RUN_FILES = ("events.jsonl", "requests.csv", "requests.parquet")  # any one makes a run folder
 
 
-def summarize(run: Run) -> dict[str, Any]:
-    """Every metric of the run as a JSON-ready dict (``expect`` and ``passed`` included)."""
+def fault_metrics(run: Run) -> list[dict[str, Any]]:
+    """The ``faults`` block of the summary: each fault's failover and recovery."""
+    return failover.fault_metrics(run.requests, run.faults, run.duration_s, run.settings.success_ratio,
+                                  run.settings.error_grace_s)
+
+
+def summarize(run: Run, faults: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Every metric of the run as a JSON-ready dict (``expect`` and ``passed`` included);
+    ``faults`` is :func:`fault_metrics`, when already worked out."""
     frame = run.requests
     probe, viewers = metrics.streams(frame)
     summary: dict[str, Any] = {
@@ -31,8 +39,7 @@ def summarize(run: Run) -> dict[str, Any]:
         "phases": metrics.phases(frame, run.faults, run.duration_s),
         "probe": probe,
         "viewers": viewers,
-        "faults": failover.fault_metrics(frame, run.faults, run.duration_s,
-                                         run.settings.success_ratio, run.settings.error_grace_s),
+        "faults": fault_metrics(run) if faults is None else faults,
         "edge_log": edgelog.cross_check(run.path / "edge-access.log", frame),
         "security": security.summarize(frame, run.path),  # attacks, FLE, plaintext leaks
     }
@@ -64,12 +71,15 @@ def build_report(run_dir: Path) -> dict[str, Any]:
     """
     run_dir = Path(run_dir)
     run = read_run(run_dir)
-    summary = summarize(run)
+    faults = fault_metrics(run)  # first: the close-ups draw each failover time
+    failover_s = {f["id"]: f["time_to_failover_s"] for f in faults}
+    out_dir = run_dir / "plots"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    images = {job.name: draw(job, out_dir) for job in plots.jobs(run, failover_s)}
+    summary = summarize(run, faults)
     spread = repeats.for_run(run_dir, summary)
     if spread is not None:
         summary["repeats"] = spread
-    failover_s = {f["id"]: f["time_to_failover_s"] for f in summary["faults"]}
-    images = plots.render_all(run, failover_s, run_dir / "plots")
     _write(run_dir / "summary.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
     events = [{**e, "t": round(float(e["ts"]) - run.load_start_ts, 3)} for e in run.events]
     _write(run_dir / "report.html", html.render(summary, images, events, run.settings.text))

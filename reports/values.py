@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+NO_RESPONSE = "none"  # the name of an empty value in a count by value (no X-Cache word, no origin)
+
 
 def number(value: Any, digits: int = 6) -> float | None:
     """A float rounded for JSON, or None for missing/NaN/infinite values."""

@@ -17,9 +17,7 @@ import numpy as np
 import pandas as pd
 
 from contracts.requests_csv import HIT_WORDS
-
-NO_RESPONSE = "none"
-
+from reports.values import NO_RESPONSE
 
 Cuts = Sequence[float]
 
@@ -53,6 +51,13 @@ def bin_ends(index: pd.Index) -> np.ndarray:
         return starts
     ends: np.ndarray = np.append(starts[1:], np.floor(starts[-1]) + 1.0)
     return ends
+
+
+def step_edges(index: pd.Index) -> np.ndarray:
+    """Step edges of a binned series: each bin's start, then where the last one ends."""
+    if not len(index):
+        return np.array([], dtype="float64")
+    return np.append(index.to_numpy(dtype="float64"), bin_ends(index)[-1])
 
 
 def per_second_rate(table: pd.DataFrame) -> pd.DataFrame:

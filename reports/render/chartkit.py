@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import IO
 
 import numpy as np
-import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import AutoDateLocator, DateFormatter
@@ -18,13 +18,14 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 from matplotlib.transforms import blended_transform_factory
 
-from reports.metrics import timeseries
 from reports.read.timeline import FaultWindow
+from reports.render.chartdata import Steps
+from reports.values import NO_RESPONSE
 
 SIZE, DPI = (12, 4.5), 100
 FAULT_COLOURS = ("#d62728", "#9467bd", "#8c564b", "#e377c2")
 CACHE_COLOURS = {"Hit": "#2ca02c", "RefreshHit": "#98df8a", "Miss": "#1f77b4",
-                 "Error": "#d62728", timeseries.NO_RESPONSE: "#7f7f7f"}
+                 "Error": "#d62728", NO_RESPONSE: "#7f7f7f"}
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#17becf", "#bcbd22")
 
 
@@ -133,23 +134,17 @@ def time_axis(axes: Axes, faults: list[FaultWindow], duration_s: float, ylabel: 
     axes.set_xlim(0, max(duration_s, 1.0))
 
 
-def _steps_x(index: pd.Index) -> np.ndarray:
-    """Step edges of a binned series: each bin's start, then where the last one ends."""
-    return np.append(index.to_numpy(dtype="float64"), timeseries.bin_ends(index)[-1])
-
-
-def stacked(axes: Axes, table: pd.DataFrame, colours: dict[str, str]) -> None:
+def stacked(axes: Axes, steps: Steps, colours: dict[str, str]) -> None:
     """Stacked steps, one band per column, each bin drawn from its start to the next's."""
-    if table.empty:
+    if steps.empty:
         return
-    x = _steps_x(table.index)
-    bottom = np.zeros(len(x))
-    for index, column in enumerate(table.columns):
-        values = np.append(table[column].fillna(0).to_numpy(dtype="float64"), 0.0)
+    bottom = np.zeros(len(steps.x))
+    for index, (column, own) in enumerate(steps.columns.items()):
+        values = np.append(np.where(np.isnan(own), 0.0, own), 0.0)
         values[-1] = values[-2] if len(values) > 1 else 0.0
-        colour = colours.get(str(column), PALETTE[index % len(PALETTE)])
-        axes.fill_between(x, bottom, bottom + values, step="post", color=colour,
-                          label=str(column), lw=0)
+        colour = colours.get(column, PALETTE[index % len(PALETTE)])
+        axes.fill_between(steps.x, bottom, bottom + values, step="post", color=colour,
+                          label=column, lw=0)
         bottom = bottom + values
     axes.set_ylim(bottom=0)
     legend_right(axes)
@@ -188,30 +183,28 @@ def no_data(axes: Axes, what: str) -> None:
               ha="center", va="center", color="#777777")
 
 
-def per_second(axes: Axes, series: pd.Series, **style: object) -> None:
-    """A binned series drawn as steps, each bin from its start to the next one's."""
-    if series.empty:
+def per_second(axes: Axes, x: np.ndarray, values: np.ndarray, **style: object) -> None:
+    """A binned series drawn as steps, each bin from its start (``x``) to the next one's."""
+    if not len(values):
         return
-    x = _steps_x(series.index)
-    y = np.append(series.to_numpy(dtype="float64"), float(series.iloc[-1]))
+    y = np.append(values, values[-1])
     axes.step(x, y, where="post", **style)  # type: ignore[arg-type]
 
 
-def scatter_outcomes(axes: Axes, rows: pd.DataFrame, name: str, colour: str, t0: float | None = None,
-                     **style: object) -> bool:
-    """Latency against send time (minus ``t0`` if given), one point per request: ok ones as
-    circles, failed ones as crosses, labelled "NAME: ok" / "NAME: error". True if any drawn."""
+def scatter_outcomes(axes: Axes, t: np.ndarray, latency_ms: np.ndarray, ok: np.ndarray, name: str,
+                     colour: str, **style: object) -> bool:
+    """Latency against send time, one point per request: ok ones as circles, failed ones as
+    crosses, labelled "NAME: ok" / "NAME: error". True if any drawn."""
     drawn = False
-    for ok, marker in ((1, "o"), (0, "x")):
-        part = rows[rows["ok"] == ok]
-        if not part.empty:
+    for outcome, marker in ((1, "o"), (0, "x")):
+        part = ok == outcome
+        if part.any():
             drawn = True
-            x = part["t"] if t0 is None else part["t"] - t0
-            axes.scatter(x, part["latency_ms"].clip(lower=0.01), marker=marker, color=colour,
-                         label=f"{name}: {'ok' if ok else 'error'}", **style)  # type: ignore[arg-type]
+            axes.scatter(t[part], np.clip(latency_ms[part], 0.01, None), marker=marker, color=colour,
+                         label=f"{name}: {'ok' if outcome else 'error'}", **style)  # type: ignore[arg-type]
     return drawn
 
 
-def save(figure: Figure, path: Path) -> None:
+def save(figure: Figure, path: Path | IO[bytes]) -> None:
     """Write ``figure`` as a PNG; light compression: a third faster, a quarter larger."""
     figure.savefig(path, dpi=DPI, pil_kwargs={"compress_level": 3})

@@ -61,7 +61,8 @@ def _series_chart(a: Run, b: Run, title: str, ylabel: str,
         if series.dropna().empty:
             continue
         drawn = True
-        per_second(axes, series, ls=style, color=colour, lw=1.6,
+        per_second(axes, timeseries.step_edges(series.index), series.to_numpy(dtype="float64"),
+                   ls=style, color=colour, lw=1.6,
                   label=name)  # the page says which run is A and which B
     if log and drawn:
         log_axis(axes)
@@ -85,7 +86,8 @@ def _origin_share(a: Run, b: Run) -> Figure:
         for origin, colour in colours.items():
             if origin in table.columns:
                 drawn = True
-                per_second(axes, table[origin], ls=style, color=colour,
+                per_second(axes, timeseries.step_edges(table.index), table[origin].to_numpy(dtype="float64"),
+                           ls=style, color=colour,
                           lw=1.6, label=f"{name} {origin}")
     axes.set_ylim(0, 1.0)
     _finish(axes, a, b, "share of misses", drawn)
