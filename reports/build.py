@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from reports.metrics import overall as metrics
 from reports.read import edgelog, security
 from reports.read.load import Run, read_run
 from reports.render import html, plots
-from reports.render.draw import draw
+from reports.render.chart_worker import Charts, many_rows
 
 RUN_FILES = ("events.jsonl", "requests.csv", "requests.parquet")  # any one makes a run folder
 
@@ -64,22 +65,30 @@ def check_expect(summary: dict[str, Any], expect: dict[str, Any]) -> list[dict[s
     return rows
 
 
-def build_report(run_dir: Path) -> dict[str, Any]:
+def build_report(run_dir: Path, charts_apart: bool | None = None) -> dict[str, Any]:
     """Read ``run_dir``, write summary.json, plots/*.png and report.html there; return the summary.
 
+    The charts are drawn in a second process while the summary is worked out when
+    ``charts_apart`` (by default: when the run has many rows, reports.render.chart_worker).
     Raises :class:`reports.errors.RunFolderError` when ``run_dir`` is not a readable run folder.
     """
     run_dir = Path(run_dir)
-    run = read_run(run_dir)
-    faults = fault_metrics(run)  # first: the close-ups draw each failover time
-    failover_s = {f["id"]: f["time_to_failover_s"] for f in faults}
-    out_dir = run_dir / "plots"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    images = {job.name: draw(job, out_dir) for job in plots.jobs(run, failover_s)}
-    summary = summarize(run, faults)
-    spread = repeats.for_run(run_dir, summary)
-    if spread is not None:
-        summary["repeats"] = spread
+    apart = many_rows(run_dir) if charts_apart is None else charts_apart
+    # Started before the rows are read: the worker loads matplotlib meanwhile. The edge log
+    # is counted in a thread meanwhile too (Arrow's parser lets go of the GIL).
+    with Charts(run_dir / "plots", apart) as charts, ThreadPoolExecutor(1) as background:
+        edge_log = background.submit(edgelog.read_edge_log, run_dir / "edge-access.log")
+        run = read_run(run_dir)
+        faults = fault_metrics(run)  # first: the close-ups draw each failover time
+        failover_s = {f["id"]: f["time_to_failover_s"] for f in faults}
+        for job in plots.jobs(run, failover_s):
+            charts.draw(job)
+        edge_log.result()  # kept by read_edge_log for the cross-check and the security section
+        summary = summarize(run, faults)
+        spread = repeats.for_run(run_dir, summary)
+        if spread is not None:
+            summary["repeats"] = spread
+        images = charts.close()
     _write(run_dir / "summary.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
     events = [{**e, "t": round(float(e["ts"]) - run.load_start_ts, 3)} for e in run.events]
     _write(run_dir / "report.html", html.render(summary, images, events, run.settings.text))
