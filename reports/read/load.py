@@ -187,13 +187,15 @@ def read_requests_parquet(path: Path) -> tuple[pd.DataFrame, int]:
     """The Parquet form of the same table (same columns and types), a row group at a time."""
     columns = _Columns()
     try:
-        with pq.ParquetFile(path) as data:
+        # Text read as dictionaries: no string a row, as for requests.csv.
+        with pq.ParquetFile(path, read_dictionary=list(_TEXT_COLUMNS)) as data:
             columns.expect(data.metadata.num_rows)
-            for batch in data.iter_batches(columns=list(REQUEST_COLUMNS)):
+            for batch in data.iter_batches(batch_size=16384, columns=list(REQUEST_COLUMNS)):
                 columns.add(_as_csv_types(batch))
     except (pa.ArrowInvalid, pa.ArrowKeyError, pa.ArrowNotImplementedError, KeyError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise RunFolderError(f"{path}: cannot read as requests.parquet ({first})") from None
+    pa.default_memory_pool().release_unused()  # the row groups' memory, kept by Arrow's allocator
     return columns.frame(), columns.cut_short
 
 
@@ -203,10 +205,12 @@ def _as_csv_types(batch: pa.RecordBatch) -> pa.RecordBatch:
     for name in REQUEST_COLUMNS:
         column = batch.column(name)
         if name in _TEXT_COLUMNS:
-            if pa.types.is_dictionary(column.type):
-                column = column.cast(pa.string())
-            column = pc.fill_null(column.cast(pa.string()), "")
-        arrays.append(column.cast(_ARROW_TYPES[name]))
+            if not pa.types.is_dictionary(column.type) or column.null_count or \
+                    not pa.types.is_string(column.type.value_type):
+                column = pc.fill_null(column.cast(pa.string()), "").dictionary_encode()
+        else:
+            column = column.cast(_ARROW_TYPES[name])
+        arrays.append(column)
     return pa.record_batch(arrays, names=list(REQUEST_COLUMNS))
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reports.errors import RunFolderError
-from reports.read.load import read_requests, read_run
+from reports.read.load import read_requests, read_requests_parquet, read_run
 from tests.reports import synth
 
 
@@ -130,3 +130,22 @@ def test_read_in_pieces_is_read_whole(tmp_path: Path) -> None:
         assert whole[column].astype(str).tolist() == pieces[column].astype(str).tolist(), column
     assert pieces["name"].cat.codes.dtype.itemsize == 2  # 300 paths
     assert pieces["x_cache"].cat.codes.dtype.itemsize == 1
+
+
+def test_parquet_text_plain_dictionary_or_null(tmp_path: Path) -> None:
+    """Text columns come as dictionaries, plain strings, nulls or a column of nothing but
+    nulls (a writer that had no value for it): all of them read as requests.csv's empty text."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "requests.parquet"
+    pq.write_table(pa.table({
+        "ts": [1.0, 2.0, 3.0], "latency_ms": [1.0, 2.0, 3.0], "method": ["GET", None, "GET"],
+        "name": pa.array(["/a", "/b", None]).dictionary_encode(), "status": pa.array([200, 0, 502], pa.int64()),
+        "ok": [1, 0, 0], "bytes": [1, 2, 3], "x_cache": ["Hit", "", None], "origin": [None, None, None],
+        "pop": ["L", "L", "L"], "user": ["V", "V", "P"], "error": ["", "Interrupted: load ended", None]}), path)
+    frame, cut_short = read_requests_parquet(path)
+    assert cut_short == 1
+    assert frame[["name", "x_cache", "origin", "error"]].astype(str).values.tolist() == [
+        ["/a", "Hit", "", ""], ["", "", "", ""]]
+    assert str(frame["status"].dtype) == "int32" and str(frame["origin"].dtype) == "category"
