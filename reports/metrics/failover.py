@@ -80,11 +80,12 @@ def error_window(frame: pd.DataFrame, fault: FaultWindow, grace_s: float) -> tup
 
 def time_to_recover_s(frame: pd.DataFrame, fault: FaultWindow, until: float, ratio: float) -> float:
     """Seconds from t0 to the end of the last one-second window below ``ratio``."""
-    rows = frame[(frame["t"] >= fault.t0) & (frame["t"] < until)]
-    if rows.empty:
+    sent = frame["t"].to_numpy()
+    rows = (sent >= fault.t0) & (sent < until)  # a mask: the rows are not copied
+    if not rows.any():
         return 0.0
-    window = np.floor(rows["t"].to_numpy() - fault.t0)
-    success = pd.Series(rows["ok"].to_numpy() == 1).groupby(window).mean()
+    window = np.floor(sent[rows] - fault.t0)
+    success = pd.Series(frame["ok"].to_numpy()[rows] == 1).groupby(window).mean()
     # A tiny epsilon so that 0.99 computed as 98.99999/100 is not a failure.
     short = success.index[success.to_numpy() < ratio - 1e-12]
     return 0.0 if len(short) == 0 else float(short.max() + 1)

@@ -66,11 +66,13 @@ def errors(run: Run) -> Job:
 def streams(run: Run) -> Job:
     """Probe (open model) beside viewers (closed model): what coordinated omission hides."""
     frame = run.requests
-    is_probe = frame["user"] == "Probe"
-    times = frame[["t", "latency_ms"]]  # slices copy every column: only the two used
+    is_probe = (frame["user"] == "Probe").to_numpy()
+    t, latency = frame["t"].to_numpy(), frame["latency_ms"].to_numpy()
     data: dict[str, Any] = {}
-    for label, rows in (("probe", times[is_probe]), ("viewers", times[~is_probe])):
-        table = timeseries.latency_percentiles(rows, cuts(run))
+    for label, rows in (("probe", is_probe), ("viewers", ~is_probe)):
+        # The two columns used, of the stream's rows only: slicing the frame copies them all.
+        part = pd.DataFrame({"t": t[rows], "latency_ms": latency[rows]}, copy=False)
+        table = timeseries.latency_percentiles(part, cuts(run))
         data[label] = None if table.dropna(how="all").empty else steps(table[["p95", "p50"]])
     return _timed(run, "streams", data)
 

@@ -45,3 +45,29 @@ def test_cuts_outside_the_requests_are_ignored() -> None:
     assert list(timeseries.edges(frame, [2.0, 13.5, 99.0])) == [10.0, 11.0, 12.0, 13.0, 13.5, 14.0,
                                                                 15.0, 16.0]
     assert len(timeseries.edges(frame.iloc[0:0], [1.0])) == 0
+
+
+def test_counts_and_percentiles_match_a_plain_groupby(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counted a chunk of rows at a time (chunks of 1,000 here), the latencies sorted by bin
+    once: the same numbers as grouping the rows by bin, whatever order they come in."""
+    monkeypatch.setattr(timeseries, "CHUNK_ROWS", 1_000)
+    rng = np.random.default_rng(7)
+    rows = 25_000
+    frame = pd.DataFrame({
+        "t": rng.uniform(0, 40, rows), "latency_ms": rng.lognormal(1, 1, rows),
+        "x_cache": pd.Categorical(rng.choice(["Hit", "Miss", "", "Error"], rows), categories=["Miss", "Hit", "", "Error", "RefreshHit"]),
+        "status": rng.choice([200, 502, 0, 503], rows).astype("int32")})
+    cuts = [12.5, 30.25]
+    bins = pd.Series(timeseries.edges(frame, cuts)).iloc[
+        np.searchsorted(timeseries.edges(frame, cuts), frame["t"], side="right") - 1].to_numpy()
+    expected = frame.groupby([bins, "x_cache"], observed=True).size().unstack(fill_value=0)
+    counts = timeseries.counts_by(frame, "x_cache", cuts=cuts)
+    assert list(counts.columns) == ["Miss", "Hit", "none", "Error"]  # category order; "" is none
+    assert (counts.to_numpy() == expected.to_numpy()).all()
+    errors = timeseries.counts_by(frame, "status", frame["status"] != 200, cuts)
+    assert list(errors.columns) == ["0", "502", "503"]
+    assert errors.to_numpy().sum() == (frame["status"] != 200).sum()
+    percentiles = timeseries.latency_percentiles(frame, cuts)
+    grouped = frame["latency_ms"].groupby(bins)
+    for column, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
+        assert np.allclose(percentiles[column].to_numpy(), grouped.quantile(q).to_numpy(), rtol=1e-12)
