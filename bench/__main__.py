@@ -5,7 +5,7 @@
   memory per object, the loop's longest block, and a failed-over miss against nginx;
 * ``stack``: how long a run takes to get its two origins and the edge ready;
 * ``viewers``: Locust CPU a request of the harness's viewers against a bare FastHttpUser;
-* ``reports``: building the report of a 1,000,000-request run;
+* ``reports``: building the report of a 1,000,000-request run (and of 10,000,000);
 * ``locust``: requests/s the Locust harness generates.
 """
 
