@@ -56,14 +56,22 @@ def latency(job: Job) -> Figure:
     return figure
 
 
-def requests(job: Job) -> Figure:
-    figure, axes = new_figure("Requests per second by X-Cache result")
+def _bands(job: Job, title: str, colours: dict[str, str], missing: str, ylabel: str,
+           share: bool = False) -> Figure:
+    """Stacked bands over time, in the order of ``colours`` first; ``share``: from 0 to 1."""
+    figure, axes = new_figure(title)
     steps: Steps = job.data["steps"]
-    stacked(axes, _ordered(steps, list(CACHE_COLOURS)), CACHE_COLOURS)
+    stacked(axes, _ordered(steps, list(colours)), colours)
     if steps.empty:
-        no_data(axes, "requests")
-    _time_axis(axes, job, "requests / s")
+        no_data(axes, missing)
+    if share:
+        axes.set_ylim(0, 1.0)
+    _time_axis(axes, job, ylabel)
     return figure
+
+
+def requests(job: Job) -> Figure:
+    return _bands(job, "Requests per second by X-Cache result", CACHE_COLOURS, "requests", "requests / s")
 
 
 def hit_ratio(job: Job) -> Figure:
@@ -80,25 +88,14 @@ def hit_ratio(job: Job) -> Figure:
 
 
 def origins(job: Job) -> Figure:
-    figure, axes = new_figure("Share of cache misses fetched from each origin (X-Origin-Id)")
-    steps: Steps = job.data["steps"]
-    colours = origin_colours(list(steps.columns))
-    stacked(axes, _ordered(steps, list(colours)) if colours else steps, colours)
-    if steps.empty:
-        no_data(axes, "origin-tagged misses")
-    axes.set_ylim(0, 1.0)
-    _time_axis(axes, job, "share of misses")
-    return figure
+    return _bands(job, "Share of cache misses fetched from each origin (X-Origin-Id)",
+                  origin_colours(list(job.data["steps"].columns)), "origin-tagged misses", "share of misses",
+                  share=True)
 
 
 def errors(job: Job) -> Figure:
-    figure, axes = new_figure("Failed requests per second, by status (0: no response)")
-    steps: Steps = job.data["steps"]
-    stacked(axes, steps, {"no response": "#7f7f7f"})
-    if steps.empty:
-        no_data(axes, "errors")
-    _time_axis(axes, job, "errors / s")
-    return figure
+    return _bands(job, "Failed requests per second, by status (0: no response)", {"no response": "#7f7f7f"},
+                  "errors", "errors / s")
 
 
 def streams(job: Job) -> Figure:
