@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -94,9 +95,17 @@ def test_ok_and_status_agree(run) -> None:
     static = [r for r in viewers if r["name"] == "/static/[obj]" and not interrupted(r["error"])]
     # body size comes from the object name: every object is at least 1 KiB
     assert all(int(r["bytes"]) >= 1024 for r in static)
-    # ~10 % of viewer calls go to /api/: loose bound on a few hundred draws
-    share = sum(1 for r in viewers if r["name"] == "/api/[x]") / len(viewers)
-    assert 0.03 <= share <= 0.2, share
+    # One viewer task in ten calls /api/ (weights 9:1). Two viewers for 4 s draw only 40-80
+    # times, so a fixed band on the share failed now and then (1 call in 39 is 9 % likely);
+    # the count is held to the binomial's tails instead: a false alarm 1 run in 5,000.
+    calls, draws = sum(1 for r in viewers if r["name"] == "/api/[x]"), len(viewers)
+    assert min(_binomial_tails(calls, draws, 0.1)) > 1e-4, (calls, draws)
+
+
+def _binomial_tails(k: int, n: int, p: float) -> tuple[float, float]:
+    """P(X <= k) and P(X >= k) for X ~ Binomial(n, p)."""
+    mass = [math.comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(n + 1)]
+    return sum(mass[: k + 1]), sum(mass[k:])
 
 
 def test_bad_argument_is_refused(origin) -> None:
