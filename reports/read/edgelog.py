@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from contracts.requests_csv import HIT_WORDS
-from reports.read.load import FirstBytes, last_newline
+from reports.read.files import FirstBytes, last_newline
 from reports.values import number
 
 MISMATCH_RATIO = 0.02

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from reports.errors import RunFolderError
-from reports.read.load import read_requests, read_requests_parquet, read_run
+from reports.read.load import read_run
+from reports.read.requests import read_requests, read_requests_parquet
 from tests.reports import synth
 
 
