@@ -45,7 +45,6 @@ class EdgeLog:
     hold each value (empty and ``-`` included); edge-code times; the FLE rows' figures."""
 
     rows: int
-    columns: frozenset[str]  # the wanted fields this log has
     counts: dict[str, dict[str, int]]
     code_ms: np.ndarray  # x-edge-code-ms of every row that ran edge code
     fle_requests: int  # rows with an fle-status
@@ -109,11 +108,11 @@ class _Tally:
             tally = pc.value_counts(batch.column(name))
             for value, count in zip(tally.field("values").to_pylist(), tally.field("counts").to_pylist()):
                 counts[value] = counts.get(value, 0) + count
-        if CODE_MS in self.columns:
-            spent = _numbers(batch.column(CODE_MS))
+        if CODE_MS in self.columns:  # most lines say "-" (no edge code): only the others are parsed
+            spent = _numbers(pc.filter(batch.column(CODE_MS), _valued(batch.column(CODE_MS))))
             self.code_ms.append(spent[~np.isnan(spent)])
         if FLE_STATUS in self.columns:
-            used = pc.invert(pc.is_in(batch.column(FLE_STATUS), pa.array(EMPTY)))
+            used = _valued(batch.column(FLE_STATUS))
             count = int(pc.sum(used).as_py() or 0)
             self.fle_requests += count
             if count and FLE_FIELDS in self.columns:
@@ -122,7 +121,12 @@ class _Tally:
 
     def result(self) -> EdgeLog:
         code_ms = np.concatenate(self.code_ms) if self.code_ms else np.array([], dtype="float64")
-        return EdgeLog(self.rows, self.columns, self.counts, code_ms, self.fle_requests, self.fle_encrypted)
+        return EdgeLog(self.rows, self.counts, code_ms, self.fle_requests, self.fle_encrypted)
+
+
+def _valued(column: pa.Array) -> pa.Array:
+    """Which rows hold a value (neither empty nor ``-``)."""
+    return pc.invert(pc.is_in(column, pa.array(EMPTY)))
 
 
 def _numbers(column: pa.Array) -> np.ndarray:
