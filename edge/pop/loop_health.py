@@ -4,7 +4,8 @@ Every viewer waits while the loop runs one callback, so the longest callback is 
 worst added latency. Two measures, read by ``GET /stats`` (``loop``):
 
 - ``longest_block_ms``: the longest single run of a viewer's ``data_received`` (a hit is
-  answered inside it), of one access-log slice and of one timeout sweep, timed with the
+  answered inside it, and the request that fills an access-log slice formats it), of the
+  periodic formatting of a part-filled slice and of one timeout sweep, timed with the
   monotonic clock. A collector pause that starts inside one of them is part of it.
 - ``blocks_over_1ms``: how many of those runs took longer than 1 ms (a count, so a benchmark
   can take the difference over one phase of a run);

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -130,20 +131,63 @@ def test_buffered_until_flush_and_on_close(tmp_path: Path) -> None:
 
 
 def test_slices_written_by_the_writer_thread_keep_their_order_through_close(tmp_path: Path) -> None:
-    # Nine records in slices of two, the background flush cancelled half-way by close():
-    # every record is written once, in the order the requests came.
+    # Nine records in slices of two: four slices formatted and handed to the writer thread
+    # as they fill, the ninth waiting in the part-filled one until close(): every record is
+    # written once, in the order the requests came.
     path = tmp_path / "edge.log"
 
-    async def run() -> None:
-        log = AccessLog(str(path), flush_interval=3600)
+    async def run() -> int:
+        log = AccessLog(str(path), flush_interval=3600, slice_records=2)
+        log.start()
         for n in range(9):
             log.add(record(sc_bytes=n))
-        flushing = asyncio.ensure_future(log._flush_in_slices(size=2))
-        await asyncio.sleep(0)       # the first slice is on its way to the writer thread
+        waiting = log.waiting
+        await asyncio.sleep(0)
         log.add(record(sc_bytes=9))  # a request answered meanwhile
-        log._task = flushing         # close() cancels it, as it cancels the periodic flush
         await log.close()
+        return waiting
 
-    asyncio.run(run())
+    assert asyncio.run(run()) == 1
     lines = path.read_text().splitlines()[2:]
     assert [parse_line(x)["sc-bytes"] for x in lines] == [str(n) for n in range(10)]
+
+
+def test_formatting_keeps_pace_with_the_records_at_any_rate(tmp_path: Path) -> None:
+    # 10,000 records with no turn of the event loop at all (a crowded loop under 1,024
+    # connections serves tens of thousands of requests a turn): never more than one slice
+    # waits, and the lines are on their way to the file before the loop turns once.
+    path = tmp_path / "edge.log"
+    log = AccessLog(str(path), flush_interval=3600, slice_records=100)
+    most = 0
+    for n in range(10_000):
+        log.add(record(sc_bytes=n))
+        most = max(most, log.waiting)
+    assert most == 99
+    assert log._last_write is not None
+    log._last_write.result()  # the writer thread wrote the 100th slice without the loop
+    lines = path.read_text().splitlines()[2:]
+    assert [parse_line(x)["sc-bytes"] for x in lines] == [str(n) for n in range(10_000)]
+    asyncio.run(log.close())
+
+
+def test_a_write_that_fails_is_raised_by_the_next_flush(tmp_path: Path) -> None:
+    path = tmp_path / "edge.log"
+    log = AccessLog(str(path), flush_interval=3600, slice_records=1)
+    assert log._file is not None
+    log._file.close()  # every write from now on fails
+    log.add(record())
+    with pytest.raises(ValueError, match="closed file"):
+        log.flush()
+    log._file = None  # closed already
+    asyncio.run(log.close())
+
+
+def test_a_record_of_the_wrong_width_is_refused_and_shifts_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "edge.log"
+    log = AccessLog(str(path), flush_interval=3600, slice_records=4)
+    log.add(record(sc_bytes=1))
+    with pytest.raises(ValueError, match="values, not"):
+        log.add(record()[:-1])
+    log.add(record(sc_bytes=2))
+    asyncio.run(log.close())
+    assert [parse_line(x)["sc-bytes"] for x in path.read_text().splitlines()[2:]] == ["1", "2"]
