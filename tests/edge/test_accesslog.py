@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge.pop.accesslog import AccessLog
+from edge.pop.accesslog import HAND_OVER_SLICES, AccessLog
 from edge.pop.logline import (
     _TEMPLATES,
     FIELDS,
@@ -155,19 +155,22 @@ def test_slices_written_by_the_writer_thread_keep_their_order_through_close(tmp_
 def test_formatting_keeps_pace_with_the_records_at_any_rate(tmp_path: Path) -> None:
     # 10,000 records with no turn of the event loop at all (a crowded loop under 1,024
     # connections serves tens of thousands of requests a turn): never more than one slice
-    # waits, and the lines are on their way to the file before the loop turns once.
+    # waits to be formatted, and the lines go to the file without the loop.
     path = tmp_path / "edge.log"
     log = AccessLog(str(path), flush_interval=3600, slice_records=100)
-    most = 0
+    most_waiting = most_held = 0
     for n in range(10_000):
         log.add(record(sc_bytes=n))
-        most = max(most, log.waiting)
-    assert most == 99
+        most_waiting, most_held = max(most_waiting, log.waiting), max(most_held, log.held)
+    assert (most_waiting, most_held) == (99, HAND_OVER_SLICES - 1)
     assert log._last_write is not None
-    log._last_write.result()  # the writer thread wrote the 100th slice without the loop
+    log._last_write.result()  # the writer thread wrote every slice handed over
+    handed = 10_000 - log.held * 100
+    lines = path.read_text().splitlines()[2:]
+    assert [parse_line(x)["sc-bytes"] for x in lines] == [str(n) for n in range(handed)]
+    asyncio.run(log.close())
     lines = path.read_text().splitlines()[2:]
     assert [parse_line(x)["sc-bytes"] for x in lines] == [str(n) for n in range(10_000)]
-    asyncio.run(log.close())
 
 
 def test_a_write_that_fails_is_raised_by_the_next_flush(tmp_path: Path) -> None:
