@@ -98,9 +98,11 @@ class AccessLog:
         when ``force``d)."""
         used = self._used
         if used:
-            self._texts.append(format_lines(self._chunk, 0, used))
-            self._chunk[:used] = self._nones[:used]
-            self._used = 0
+            try:
+                self._texts.append(format_lines(self._chunk, 0, used))
+            finally:  # the slice starts again empty whatever happens: never a longer list
+                self._chunk[:used] = self._nones[:used]
+                self._used = 0
         if self._texts and (force or len(self._texts) >= HAND_OVER_SLICES) and self._writer is not None:
             self._last_write = self._writer.submit(self._write_out, "".join(self._texts))
             self._texts = []
