@@ -147,19 +147,24 @@ def bench_distribution(directory: Path) -> tuple[Path, Path]:
     return path, functions
 
 
-def start_stack(directory: Path, tls: Path) -> tuple[Child, Child]:
+def start_stack(directory: Path, tls: Path) -> tuple[Child, Child, Child]:
+    """The origin, the edge with its access log (the one measured), and the same edge with
+    none (what the log costs, measured in the same run)."""
     # The origin shares CPU 0 with wrk (light at one connection), so the edge has CPU 1 to
     # itself and the direct and through-the-edge miss runs see the same origin.
     origin = start("origin", pinned(LOAD_CPU, python_module_argv(
         "origins", "--id", "primary", "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0")))
     address = origin.ready["listen"]
     config, functions = bench_distribution(directory)
-    edge = start("edge", pinned(SERVER_CPU, python_module_argv(
-        "edge", "--config", str(config), "--functions", str(functions),
-        "--listen", "127.0.0.1:0", "--origin", f"primary={address}",
-        "--origin", f"secondary={address}", "--access-log", str(directory / "edge-access.log"),
-        "--listen-tls", "127.0.0.1:0", "--tls-dir", str(tls))))
-    return origin, edge
+
+    def edge(name: str, *log: str) -> Child:
+        return start(name, pinned(SERVER_CPU, python_module_argv(
+            "edge", "--config", str(config), "--functions", str(functions),
+            "--listen", "127.0.0.1:0", "--origin", f"primary={address}",
+            "--origin", f"secondary={address}", *log,
+            "--listen-tls", "127.0.0.1:0", "--tls-dir", str(tls))))
+
+    return origin, edge("edge", "--access-log", str(directory / "edge-access.log")), edge("edge-unlogged")
 
 
 def _check(url: str, want_cache: str | None, ca: Path | None = None) -> None:
@@ -213,7 +218,7 @@ def run() -> dict[str, Any]:
         directory = Path(tmp)
         tls = make_tls_dir(directory / "tls")
         ca = tls / CA
-        origin, edge = start_stack(directory, tls)
+        origin, edge, unlogged = start_stack(directory, tls)
         nginx = None
         try:
             nginx = start_nginx(directory, origin.ready["listen"], tls)
@@ -225,6 +230,7 @@ def run() -> dict[str, Any]:
             hit_targets: dict[str, tuple[str, int, str | None]] = {
                 "edge": (edge_url + HIT_PATH, edge.pid, None),
                 "edge, every head different": (edge_url + HIT_PATH, edge.pid, str(unique)),
+                "edge, no access log": (f"http://{unlogged.ready['listen']}" + HIT_PATH, unlogged.pid, None),
                 "edge, TLS": (edge_tls + HIT_PATH, edge.pid, None),
                 "edge, viewer-request function": (edge_url + FUNCTION_PATHS["viewer-request"], edge.pid, None),
                 "edge, viewer-response function": (edge_url + FUNCTION_PATHS["viewer-response"], edge.pid, None)}
@@ -237,6 +243,8 @@ def run() -> dict[str, Any]:
             for path in (HIT_PATH, *FUNCTION_PATHS.values()):
                 requests.get(edge_url + path, timeout=10)      # warm the edge's cache
                 _check(edge_url + path, "Hit")
+            requests.get(hit_targets["edge, no access log"][0], timeout=10)
+            _check(hit_targets["edge, no access log"][0], "Hit")
             requests.get(edge_tls + HIT_PATH, timeout=10, verify=str(ca))  # its Host is another key
             _check(edge_tls + HIT_PATH, "Hit", ca)
             _check(edge_url + MISS_PATH, "Miss")
@@ -248,6 +256,7 @@ def run() -> dict[str, Any]:
                 nginx[0].terminate()
                 nginx[0].wait(timeout=10)
             edge.stop()
+            unlogged.stop()
             origin.stop()
     return summarize(machine, hits, misses)
 
@@ -292,6 +301,12 @@ def summarize(machine: dict[str, str], hits: dict[str, list[Round]],
     if "function_cost_us_viewer-request" in result:
         result["function_target_met"] = max(result[f"function_cost_us_{e}"] for e in FUNCTION_PATHS) \
             <= FUNCTION_COST_US_TARGET
+    if "edge, no access log" in hits:  # the log's CPU a hit, and its share of a hit's CPU
+        paired = [(1 / e.per_core - 1 / u.per_core) * 1e6 for e, u in zip(hits["edge"], hits["edge, no access log"])]
+        result["log_cost_us"] = round(_median(paired), 2)
+        result["log_cost_us_spread"] = [round(min(paired), 2), round(max(paired), 2)]
+        shares = [1 - e.per_core / u.per_core for e, u in zip(hits["edge"], hits["edge, no access log"])]
+        result["log_cost_share"] = round(_median(shares), 3)
     if "edge, TLS" in hits:
         paired = [t.per_core / p.per_core for t, p in zip(hits["edge, TLS"], hits["edge"])]
         result["tls_hits_vs_plain"] = round(_median(paired), 3)
@@ -323,6 +338,10 @@ def table(result: dict[str, Any]) -> str:
                      f"head different "
                      f"(target >= {HIT_RATIO_TARGET}x: "
                      f"{'met' if result['hit_target_met'] else 'NOT met'})")
+    if "log_cost_us" in result:
+        lines.append(f"the edge's access log, CPU per hit (edge with it minus the same edge without, round "
+                     f"by round): **{result['log_cost_us']:.2f} us** (rounds {result['log_cost_us_spread'][0]:.2f} "
+                     f"to {result['log_cost_us_spread'][1]:.2f}), {result['log_cost_share']:.0%} of a logged hit's CPU")
     if "tls_hits_vs_plain" in result:
         nginx_tls = (f"; edge TLS hits / nginx TLS hits per core **{result['tls_hit_ratio_vs_nginx']:.2f}x** "
                      f"(rounds {result['tls_hit_ratio_vs_nginx_spread'][0]:.2f}-"

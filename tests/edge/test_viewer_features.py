@@ -141,7 +141,8 @@ def test_bench_summary_ratios_and_table() -> None:
     # Three alternating rounds each; the middle round and the median of the paired ratios count.
     hits = {"edge": [rnd(20000, 1.0, 2.0), rnd(22000, 1.0, 2.0), rnd(10000, 1.0, 2.0)],
             "nginx": [rnd(40000, 0.5, 3.0), rnd(44000, 0.5, 3.0), rnd(40000, 0.5, 3.0)],
-            "edge, every head different": [rnd(15000, 1.2, 2.0)] * 3}
+            "edge, every head different": [rnd(15000, 1.2, 2.0)] * 3,
+            "edge, no access log": [rnd(25000, 0.8, 2.0)] * 3}
     misses = {"origin": [rnd(2000, 0.4, None), rnd(2000, 0.5, None), rnd(2000, 0.3, None)],
               "edge": [rnd(1000, 0.9, None), rnd(1000, 1.1, None), rnd(1000, 0.7, None)]}
     result = summarize({"nproc": "2"}, hits, misses)
@@ -154,3 +155,7 @@ def test_bench_summary_ratios_and_table() -> None:
     assert result["miss_added_p50_ms"] == 0.5 and result["miss_added_p50_ms_spread"] == [0.4, 0.6]
     text = table(result)
     assert "| hit | edge | 20,000 | 30,000 (15,000-33,000) |" in text and "**0.75x** (rounds 0.38-0.75)" in text
+    # The log: 1/30,000 - 1/37,500 s a hit is 6.67 us; 1/33,000 - 1/37,500 3.64; 1/15,000 -
+    # 1/37,500 40 us. Median 6.67 us, 20 % of the logged hit's CPU (1 - 30,000/37,500).
+    assert result["log_cost_us"] == 6.67 and result["log_cost_us_spread"] == [3.64, 40.0]
+    assert result["log_cost_share"] == 0.2 and "**6.67 us** (rounds 3.64 to 40.00), 20% of" in text
