@@ -7,7 +7,8 @@ Side by side in one run on this machine, with wrk as the one load generator:
   the edge with a different request head every time; and over TLS through both (the same
   ECDSA P-256 certificate, keep-alive connections, so the figure is the per-request cost of
   encryption, not of handshakes); and through a trivial CloudFront function on viewer-request
-  and on viewer-response (target: a trivial function costs <= 30 us a request at the median).
+  and on viewer-response (target: a trivial function costs <= 30 us a request at the median);
+  and through a second edge, the same with no access log, for what the log costs a hit.
   Servers are pinned to CPU 1, wrk
   and the origin to CPU 0 (taskset). "Per core" is requests per CPU-second of the server
   process (from /proc), which something else running on CPU 1 for a while does not skew.
@@ -19,7 +20,7 @@ Side by side in one run on this machine, with wrk as the one load generator:
 The edge runs with its access log on (the default distribution). Rounds alternate between
 the servers; each figure is the median round, with the spread of all rounds beside it, and
 each ratio the median of the ratios paired round by round (a round of one server and the
-next of the other share the machine's state). About 50 s in all.
+next of the other share the machine's state). About a minute in all.
 
     python -m bench edge
 """
