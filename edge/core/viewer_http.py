@@ -71,9 +71,13 @@ class ViewerRequest:
     tls: tuple[str, str] | None = None  # (protocol, cipher) of a TLS viewer's connection
     target: Any = None  # a Target a viewer-request function chose (edge/pop/edge_code.py)
     code_ms: float = 0.0  # time in edge code for this request (functions: CPU; Lambda@Edge: wall)
+    # The head's bytes when it was parsed before and remembered (parse_head): everything taken
+    # from the head is the same as last time, which the access log's hits rely on (log_hit).
+    head_key: bytes | None = None
 
     def replace_head(self, raw_path: str, headers: tuple[tuple[str, str], ...]) -> None:
         """The request as edge code returned it: another path and query, other headers."""
+        self.head_key = None  # no longer what its head's bytes say
         self.raw_path = raw_path
         self.raw_headers = headers
         self.headers = CIMultiDictProxy(CIMultiDict(headers))
@@ -144,7 +148,7 @@ def parse_head(head: bytes) -> ViewerRequest:
     method, raw_path, version, raw_headers, head_bytes, keep_alive, content_length, chunked = fields
     return ViewerRequest(method, raw_path, version, raw_headers,  # type: ignore[arg-type]
                          CIMultiDict(raw_headers), head_bytes, keep_alive,  # type: ignore[arg-type]
-                         content_length, chunked)  # type: ignore[arg-type]
+                         content_length, chunked, head_key=head)  # type: ignore[arg-type]
 
 
 def _parse_head(head: bytes) -> ViewerRequest:

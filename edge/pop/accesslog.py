@@ -12,9 +12,10 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO
 
+from edge.core.memo import Memo
 from edge.core.outcome import Outcome
 from edge.core.viewer_http import ViewerRequest
-from edge.pop.logline import HEADER, RECORD_WIDTH, format_lines
+from edge.pop.logline import HEADER, HIT_WIDTH, RECORD_WIDTH, format_lines, hit_parts
 from edge.pop.loop_health import HEALTH
 
 # Records formatted at a time (about 60 us) and slices handed to the writer thread at a time
@@ -49,10 +50,12 @@ class AccessLog:
 
     def __init__(self, path: str | None, flush_interval: float = 0.5,
                  slice_records: int = SLICE_RECORDS) -> None:
-        self._slots = slice_records * RECORD_WIDTH
-        self._chunk: list[object] = [None] * self._slots
-        self._nones = (None,) * self._slots
+        self._per_slice = slice_records
+        slots = slice_records * RECORD_WIDTH  # room for a slice of whole records (a hit's is smaller)
+        self._chunk: list[object] = [None] * slots
+        self._nones = (None,) * slots
         self._used = 0  # slots filled
+        self._records = 0  # records in them
         self._texts: list[str] = []  # formatted slices not yet handed to the writer
         self._last_write: Future[None] | None = None
         self._write_error: BaseException | None = None
@@ -75,7 +78,7 @@ class AccessLog:
     @property
     def waiting(self) -> int:
         """Records not yet formatted (fewer than a slice)."""
-        return self._used // RECORD_WIDTH
+        return self._records
 
     @property
     def held(self) -> int:
@@ -88,8 +91,19 @@ class AccessLog:
                 raise ValueError(f"an access-log record has {len(record)} values, not {RECORD_WIDTH}")
             used = self._used
             self._chunk[used:used + RECORD_WIDTH] = record  # same length: no resize
-            self._used = used = used + RECORD_WIDTH
-            if used == self._slots:
+            self._used = used + RECORD_WIDTH
+            self._records += 1
+            if self._records == self._per_slice:
+                self._format()
+
+    def add_hit(self, record: tuple[object, ...]) -> None:
+        """A hit's record from :func:`log_hit`: its line's parts and :data:`HIT_WIDTH` - 1 values."""
+        if self._file is not None:
+            used = self._used
+            self._chunk[used:used + HIT_WIDTH] = record  # same length: no resize
+            self._used = used + HIT_WIDTH
+            self._records += 1
+            if self._records == self._per_slice:
                 self._format()
 
     def _format(self, force: bool = False) -> None:
@@ -102,7 +116,7 @@ class AccessLog:
                 self._texts.append(format_lines(self._chunk, 0, used))
             finally:  # the slice starts again empty whatever happens: never a longer list
                 self._chunk[:used] = self._nones[:used]
-                self._used = 0
+                self._used = self._records = 0
         if self._texts and (force or len(self._texts) >= HAND_OVER_SLICES) and self._writer is not None:
             self._last_write = self._writer.submit(self._write_out, "".join(self._texts))
             self._texts = []
@@ -164,12 +178,45 @@ def log_request(log: AccessLog, pop: str, request: ViewerRequest, *, status: int
                 started: float, content_type: str | None, content_len: int,
                 outcome: Outcome | None) -> None:
     """Add the record of one answered (or refused, or abandoned) request to ``log``."""
+    if log.enabled:
+        log.add(_record(pop, request, status, result, detailed, response_result, request_id, sc_bytes, now,
+                        time.monotonic() - started, content_type, content_len, outcome))
+
+
+# The fixed parts of hits' lines by what fixes them: the request head's bytes, the POP, the
+# viewer's address and TLS, and the answer (status, result, content type and length).
+_HIT_PARTS: Memo[tuple[object, ...], tuple[str, ...]] = Memo(16384)
+
+
+def log_hit(log: AccessLog, pop: str, request: ViewerRequest, *, status: int, word: str, request_id: str,
+            sc_bytes: int, now: float, started: float, content_type: str | None, content_len: int) -> None:
+    """:func:`log_request` for a hit answered from the cache: the same line. A head seen before
+    (``request.head_key``) that ran no edge code gives the same line but for six values, so the
+    record keeps those six and the parts of the line made once (edge.pop.logline.hit_parts):
+    building and keeping it costs about a third of a whole record."""
     if not log.enabled:
         return
+    head, peer = request.head_key, request.peer
+    if head is not None and not request.code_ms:
+        key = (head, pop, peer[0], request.tls, status, word, content_type, content_len)
+        parts = _HIT_PARTS.get(key)
+        if parts is None:
+            parts = _HIT_PARTS.put(key, hit_parts(_record(
+                pop, request, status, word, word, word, "", 0, 0.0, 0.0, content_type, content_len, None)))
+        if parts:
+            log.add_hit((parts, now, sc_bytes, request_id, time.monotonic() - started, peer[1]))
+            return
+    log.add(_record(pop, request, status, word, word, word, request_id, sc_bytes, now,
+                    time.monotonic() - started, content_type, content_len, None))
+
+
+def _record(pop: str, request: ViewerRequest, status: int, result: str, detailed: str, response_result: str,
+            request_id: str, sc_bytes: int, now: float, taken: float, content_type: str | None,
+            content_len: int, outcome: Outcome | None) -> tuple[object, ...]:
+    """One request's record: its values in log-field order."""
     fetch = outcome.fetch if outcome is not None else None
     headers = request.headers
     path, _, query = request.raw_path.partition("?")
-    taken = time.monotonic() - started
     peer = request.peer
     host = headers.get("Host", "")
     known = outcome is not None
@@ -177,7 +224,7 @@ def log_request(log: AccessLog, pop: str, request: ViewerRequest, *, status: int
     # Positional, in log-field order (a comment names each): keyword arguments cost 1.1 us
     # more per record, about 7 % of the hits a core serves (BENCHMARKS.md). Every field is
     # checked by name in tests/edge/test_accesslog.py and test_shell_e2e.py.
-    log.add((
+    return (
         now, pop, sc_bytes, peer[0],                         # ts, edge_location, sc_bytes, c_ip
         request.method, host, path, status,                       # method, host, uri_stem, status
         headers.get("Referer"), headers.get("User-Agent"),        # referer, user_agent
@@ -195,4 +242,4 @@ def log_request(log: AccessLog, pop: str, request: ViewerRequest, *, status: int
         fetch.attempts_text if fetch else None,                   # origin_attempts
         fetch.failover_reason if fetch else None,                 # failover_reason
         request.code_ms or None,                                  # edge_code_ms
-    ))
+    )

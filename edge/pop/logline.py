@@ -178,12 +178,38 @@ def _template(key: tuple[object, ...]) -> tuple[str, ...]:
                                                              (19, 26), (28, 35)))
 
 
+HIT_WIDTH = 6  # a hit's record (edge.pop.accesslog.log_hit): its parts, then the values below
+
+
+def hit_parts(record: Sequence[object]) -> tuple[str, ...]:
+    """The fixed parts of the lines of hits like ``record`` (a whole record): everything but
+    the time, sc-bytes, request id, time taken, c-port and time to first byte (the time
+    taken again), which a hit's record keeps (:data:`HIT_WIDTH` values with these parts);
+    ``()`` when its line does not split into the fields."""
+    f = format_record(record).split("\t")
+    if len(f) != len(FIELDS):
+        return ()
+    return ("\t" + f[2] + "\t", "\t" + "\t".join(f[4:14]) + "\t", "\t" + "\t".join(f[15:18]) + "\t",
+            "\t" + "\t".join(f[19:26]) + "\t", "\t" + "\t".join(f[28:]) + "\n")
+
+
 def format_lines(values: list[object], start: int, end: int) -> str:
-    """The log lines of the records in ``values[start:end]`` (whole records), each the same
-    as :func:`format_record` would write."""
+    """The log lines of the records in ``values[start:end]`` (whole records: a record of
+    :data:`RECORD_WIDTH` values, or a hit's of :data:`HIT_WIDTH` beginning with its parts),
+    each the same as :func:`format_record` would write."""
     w, out, t = RECORD_WIDTH, [], _text
-    for i in range(start, end, w):
+    i = start
+    while i < end:
+        hit = values[i]
+        if type(hit) is tuple:  # a hit's record: parts, ts, sc_bytes, request_id, taken, c_port
+            a, b, c, d, e = hit
+            ts, sc_bytes, request_id, taken, c_port = values[i + 1:i + HIT_WIDTH]
+            took = f"{taken:.3f}"
+            out.append(f"{_stamp(int(ts))}{a}{sc_bytes}{b}{request_id}{c}{took}{d}{c_port}\t{took}{e}")
+            i += HIT_WIDTH
+            continue
         r = values[i:i + w]
+        i += w
         ts, sc_bytes, stem, query, request_id, taken, c_port, first, code = (
             r[0], r[2], r[6], r[10], r[13], r[17], r[25], r[26], r[34])
         r[0] = r[2] = r[6] = r[10] = r[13] = r[17] = r[25] = r[26] = r[34] = None
@@ -195,7 +221,7 @@ def format_lines(values: list[object], start: int, end: int) -> str:
         except TypeError:  # a value that cannot be a key: never lose the line for it
             parts = ()
         if not parts:
-            out.append(format_record(values[i:i + w]) + "\n")
+            out.append(format_record(values[i - w:i]) + "\n")
             continue
         a, b, c, d, e, g, h = parts
         took = f"{taken:.3f}"

@@ -54,7 +54,7 @@ from edge.core.staleness import serve_while_revalidating
 from edge.core.viewer_context import DEFAULT_LOCATION
 from edge.core.viewer_http import ViewerRequest
 from edge.core.viewer_protocol_policy import plain_http_outcome
-from edge.pop.accesslog import AccessLog, log_request
+from edge.pop.accesslog import AccessLog, log_hit, log_request
 from edge.pop.edge_code import EdgeCode, answered
 from edge.pop.fill import Filler
 from edge.pop.header_policy import PolicyHeads
@@ -143,9 +143,9 @@ class Pop:
                                      request_id, started, None)
         data = self.wire.entry(entry, head, word, request_id, now, request)
         self.stats.count(word, word, entry.status, entry.origin_id)
-        log_request(self.log, self.pop, request, status=entry.status, result=word, detailed=word, response_result=word,
-                  request_id=request_id, sc_bytes=len(data), now=now, started=started,
-                  content_type=entry.content_type, content_len=len(entry.body), outcome=None)
+        log_hit(self.log, self.pop, request, status=entry.status, word=word, request_id=request_id,
+                sc_bytes=len(data), now=now, started=started, content_type=entry.content_type,
+                content_len=len(entry.body))
         return data
 
     def _hit_through_function(self, route: Route, request: ViewerRequest, entry: CacheEntry,

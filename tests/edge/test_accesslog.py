@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge.pop.accesslog import HAND_OVER_SLICES, AccessLog
+from edge.core.viewer_http import parse_head
+from edge.pop.accesslog import HAND_OVER_SLICES, AccessLog, log_hit, log_request
 from edge.pop.logline import (
     _TEMPLATES,
     FIELDS,
@@ -194,3 +197,60 @@ def test_a_record_of_the_wrong_width_is_refused_and_shifts_nothing(tmp_path: Pat
     log.add(record(sc_bytes=2))
     asyncio.run(log.close())
     assert [parse_line(x)["sc-bytes"] for x in path.read_text().splitlines()[2:]] == ["1", "2"]
+
+
+HEAD_TEXT = st.sampled_from(["", "Mozilla/5.0 (X11)", "a\tb", "100%", "é", "x y"])
+
+
+@given(hits=st.lists(st.fixed_dictionaries({
+    "path": st.sampled_from(["/static/a", "/static/b?x=1", "/static/%41"]),
+    "agent": HEAD_TEXT, "referer": HEAD_TEXT, "cookie": HEAD_TEXT,
+    "peer": st.sampled_from([("127.0.0.1", 50000), ("127.0.0.2", 61000)]),
+    "tls": st.sampled_from([None, ("TLSv1.3", "TLS_AES_128_GCM_SHA256")]),
+    "status": st.sampled_from([200, 304]), "word": st.sampled_from(["Hit", "RefreshHit", "Error"]),
+    "content_type": st.sampled_from([None, "text/html", "text/html;\tcharset=utf-8"]),
+    "content_len": st.integers(0, 5000), "sc_bytes": st.integers(0, 10**6),
+    "taken": st.floats(0, 2), "code_ms": st.sampled_from([0.0, 0.25]),
+}), min_size=1, max_size=8))
+def test_a_hit_logged_from_its_heads_parts_is_the_line_of_a_whole_record(
+        hits: list[dict[str, object]], tmp_path_factory: pytest.TempPathFactory) -> None:
+    # log_hit keeps six values and the parts of the line made once for a head seen before;
+    # log_request keeps the whole record: the lines are the same, whatever the head holds,
+    # TLS or not, edge code or not (then the whole record), or a content type with a tab
+    # (no parts: the whole record).
+    directory = tmp_path_factory.mktemp("hits")
+    fast, whole = AccessLog(str(directory / "fast.log")), AccessLog(str(directory / "whole.log"))
+    for hit in hits:
+        head = (f"GET {hit['path']} HTTP/1.1\r\nHost: d.test\r\nUser-Agent: {hit['agent']}\r\n"
+                f"Referer: {hit['referer']}\r\nCookie: {hit['cookie']}").encode()
+        for _ in range(3):  # the third time, from the memo of heads seen twice
+            request = parse_head(head)
+        assert request.head_key == head
+        request.peer, request.tls, request.code_ms = hit["peer"], hit["tls"], hit["code_ms"]  # type: ignore[assignment]
+        common: dict[str, Any] = dict(
+            status=hit["status"], request_id="req==", sc_bytes=hit["sc_bytes"], now=1_764_333_000.5,
+            started=time.monotonic() - float(hit["taken"]),  # type: ignore[arg-type]
+            content_type=hit["content_type"], content_len=hit["content_len"])
+        log_hit(fast, "EMU50-C1", request, word=hit["word"], **common)  # type: ignore[arg-type]
+        log_request(whole, "EMU50-C1", request, result=hit["word"], detailed=hit["word"],  # type: ignore[arg-type]
+                    response_result=hit["word"], outcome=None, **common)
+    asyncio.run(fast.close())
+    asyncio.run(whole.close())
+    got, want = (directory / "fast.log").read_text(), (directory / "whole.log").read_text()
+    # time-taken and time-to-first-byte are read from the clock a moment apart: compare the rest
+    def fixed(text: str) -> list[list[str]]:
+        return [[v for i, v in enumerate(line.split("\t")) if FIELDS[i] not in ("time-taken", "time-to-first-byte")]
+                for line in text.splitlines()[2:]]
+    assert fixed(got) == fixed(want) and len(fixed(got)) == len(hits)
+    for line in got.splitlines()[2:]:
+        fields = parse_line(line)
+        assert fields["time-taken"] == fields["time-to-first-byte"]
+
+
+def test_a_head_that_edge_code_rewrote_is_not_taken_for_its_bytes() -> None:
+    head = b"GET /a HTTP/1.1\r\nHost: d.test"
+    for _ in range(3):
+        request = parse_head(head)
+    assert request.head_key == head
+    request.replace_head("/b", (("Host", "d.test"),))
+    assert request.head_key is None  # log_hit then keeps the whole record, with the new path
