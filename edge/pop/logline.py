@@ -41,7 +41,8 @@ class AccessRecord(NamedTuple):
 
     The request path hands :meth:`edge.pop.accesslog.AccessLog.add` a plain ``tuple`` of these values in this
     order (``log_request``), not an instance, and the log keeps the values, not the tuple
-    (one flat list, :data:`RECORD_WIDTH` values a record): a record kept as an object would be
+    (a preallocated list, :data:`RECORD_WIDTH` values a record, or :data:`HIT_WIDTH` for a hit
+    from a head seen before, ``log_hit``): a record kept as an object would be
     walked by the collector's next young collection, 35 references each, and half a second of
     them made every young collection at full load cost about 0.4 ms
     (edge/pop/loop_health.py). Tests build instances; :func:`format_record` takes any
