@@ -89,22 +89,20 @@ class AccessLog:
         if self._file is not None:
             if len(record) != RECORD_WIDTH:  # one short record would shift every line after it
                 raise ValueError(f"an access-log record has {len(record)} values, not {RECORD_WIDTH}")
-            used = self._used
-            self._chunk[used:used + RECORD_WIDTH] = record  # same length: no resize
-            self._used = used + RECORD_WIDTH
-            self._records += 1
-            if self._records == self._per_slice:
-                self._format()
+            self._keep(record, RECORD_WIDTH)
 
     def add_hit(self, record: tuple[object, ...]) -> None:
         """A hit's record from :func:`log_hit`: its line's parts and :data:`HIT_WIDTH` - 1 values."""
         if self._file is not None:
-            used = self._used
-            self._chunk[used:used + HIT_WIDTH] = record  # same length: no resize
-            self._used = used + HIT_WIDTH
-            self._records += 1
-            if self._records == self._per_slice:
-                self._format()
+            self._keep(record, HIT_WIDTH)
+
+    def _keep(self, record: tuple[object, ...], width: int) -> None:
+        used = self._used
+        self._chunk[used:used + width] = record  # same length: no resize
+        self._used = used + width
+        self._records += 1
+        if self._records == self._per_slice:
+            self._format()
 
     def _format(self, force: bool = False) -> None:
         """The gathered records' lines, the chunk emptied (its values let go) for the next
