@@ -206,7 +206,7 @@ def log_hit(log: AccessLog, pop: str, request: ViewerRequest, *, status: int, wo
         elif parts is _ONCE:  # the second: its parts, kept
             parts = _HIT_PARTS.put(key, hit_parts(_record(
                 pop, request, status, word, word, word, "", 0, 0.0, 0.0, content_type, content_len, None)))
-        if parts and parts is not _ONCE:
+        if parts:  # () when its line does not split into the fields
             log.add_hit((parts, now, sc_bytes, request_id, time.monotonic() - started, peer[1]))
             return
     log.add(_record(pop, request, status, word, word, word, request_id, sc_bytes, now,

@@ -172,11 +172,18 @@ def _template(key: tuple[object, ...]) -> tuple[str, ...]:
     or ``()`` when its line does not split into the 36 fields (then it is formatted whole)."""
     sample = list(key)
     sample[0] = sample[17] = sample[26] = 0.0
-    f = format_record(sample).split("\t")
+    return _between(sample, ((2, 3), (4, 7), (8, 11), (12, 14), (15, 18), (19, 26), (28, 35)))
+
+
+def _between(record: Sequence[object], cuts: tuple[tuple[int, int], ...], last: str = "\t") -> tuple[str, ...]:
+    """The fields ``f[i:j]`` of ``record``'s line for each cut, each between tabs (the last
+    ending in ``last``), or ``()`` when the line does not split into the fields."""
+    f = format_record(record).split("\t")
     if len(f) != len(FIELDS):
         return ()
-    return tuple("\t" + "\t".join(f[i:j]) + "\t" for i, j in ((2, 3), (4, 7), (8, 11), (12, 14), (15, 18),
-                                                             (19, 26), (28, 35)))
+    parts = ["\t" + "\t".join(f[i:j]) + "\t" for i, j in cuts]
+    parts[-1] = parts[-1][:-1] + last
+    return tuple(parts)
 
 
 HIT_WIDTH = 6  # a hit's record (edge.pop.accesslog.log_hit): its parts, then the values below
@@ -187,11 +194,7 @@ def hit_parts(record: Sequence[object]) -> tuple[str, ...]:
     the time, sc-bytes, request id, time taken, c-port and time to first byte (the time
     taken again), which a hit's record keeps (:data:`HIT_WIDTH` values with these parts);
     ``()`` when its line does not split into the fields."""
-    f = format_record(record).split("\t")
-    if len(f) != len(FIELDS):
-        return ()
-    return ("\t" + f[2] + "\t", "\t" + "\t".join(f[4:14]) + "\t", "\t" + "\t".join(f[15:18]) + "\t",
-            "\t" + "\t".join(f[19:26]) + "\t", "\t" + "\t".join(f[28:]) + "\n")
+    return _between(record, ((2, 3), (4, 14), (15, 18), (19, 26), (28, len(FIELDS))), last="\n")
 
 
 def format_lines(values: list[object], start: int, end: int) -> str:
