@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from edge.core.viewer_http import parse_head
+from edge.pop import accesslog
 from edge.pop.accesslog import HAND_OVER_SLICES, AccessLog, log_hit, log_request
 from edge.pop.logline import (
     _TEMPLATES,
@@ -254,3 +255,60 @@ def test_a_head_that_edge_code_rewrote_is_not_taken_for_its_bytes() -> None:
     assert request.head_key == head
     request.replace_head("/b", (("Host", "d.test"),))
     assert request.head_key is None  # log_hit then keeps the whole record, with the new path
+
+
+def _seen_heads(count: int, prefix: str) -> list[Any]:
+    """Requests for ``count`` heads, each parsed three times: from the memo of heads, so each
+    carries its head's bytes (``head_key``) as a hit does."""
+    requests = []
+    for i in range(count):
+        head = f"GET /{prefix}/{i} HTTP/1.1\r\nHost: d.test".encode()
+        for _ in range(3):
+            request = parse_head(head)
+        assert request.head_key == head
+        request.peer = ("127.0.0.1", 50000)
+        requests.append(request)
+    return requests
+
+
+def test_the_memo_of_hit_parts_takes_new_keys_only_while_it_pays_back(tmp_path: Path) -> None:
+    # Under 200,000 objects at random most keys come once: the memo stops marking new ones
+    # once its credit is spent, and marks one more for each hit it serves.
+    accesslog._HIT_PARTS.clear()
+    accesslog._credit = accesslog.CREDIT_START
+    log = AccessLog(str(tmp_path / "a.log"))
+    common: dict[str, Any] = dict(status=200, word="Hit", request_id="r==", sc_bytes=1100, now=1_764_333_000.0,
+                                  started=time.monotonic(), content_type="text/plain", content_len=1024)
+    once = _seen_heads(accesslog.CREDIT_START + 300, "once")
+    for request in once:
+        log_hit(log, "EMU50-C1", request, **common)
+    assert len(accesslog._HIT_PARTS) == accesslog.CREDIT_START  # the last 300 were not marked
+    assert accesslog._credit == 0
+    for _ in range(2):  # a marked key's second time makes its parts, its third is served from them
+        log_hit(log, "EMU50-C1", once[0], **common)
+    assert accesslog._credit == 1
+    log_hit(log, "EMU50-C1", once[-1], **common)  # spends what the served hit earned
+    assert accesslog._credit == 0 and len(accesslog._HIT_PARTS) == accesslog.CREDIT_START + 1
+    asyncio.run(log.close())
+    lines = (tmp_path / "a.log").read_text().splitlines()[2:]
+    assert len(lines) == len(once) + 3 and all(len(line.split("\t")) == len(FIELDS) for line in lines)
+
+
+def test_the_memo_of_hit_parts_comes_to_hold_a_working_set_larger_than_its_credit(tmp_path: Path) -> None:
+    accesslog._HIT_PARTS.clear()
+    accesslog._credit = accesslog.CREDIT_START
+    log = AccessLog(str(tmp_path / "a.log"))
+    common: dict[str, Any] = dict(status=200, word="Hit", request_id="r==", sc_bytes=1100, now=1_764_333_000.0,
+                                  started=time.monotonic(), content_type="text/plain", content_len=1024)
+    working = _seen_heads(accesslog.CREDIT_START + 1000, "set")
+    served = []
+    for _ in range(5):  # each round asks for every key once
+        for request in working:
+            log_hit(log, "EMU50-C1", request, **common)
+        served.append(sum(type(accesslog._HIT_PARTS.get(key)) is tuple and
+                          accesslog._HIT_PARTS.get(key) is not accesslog._ONCE
+                          for key in accesslog._HIT_PARTS._values))
+    # rounds 1-2 mark and then make parts for the first CREDIT_START keys; round 3's hits
+    # earn the credit that marks the other 1,000, whose parts round 4 makes
+    assert served == [0, accesslog.CREDIT_START, accesslog.CREDIT_START, len(working), len(working)]
+    asyncio.run(log.close())
