@@ -51,6 +51,7 @@ class ViewerProtocol(asyncio.Protocol):
         self._head_timeout = head_timeout
         self._idle_timeout = idle_timeout
         self._transport: asyncio.Transport | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._buffer = bytearray()
         self._pending: ViewerRequest | None = None  # head parsed, body still arriving
         self._started = 0.0
@@ -66,6 +67,9 @@ class ViewerProtocol(asyncio.Protocol):
     # -- connection lifecycle ------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport  # type: ignore[assignment]  # uvloop's is not a subclass
+        # Kept: asking asyncio for the running loop makes a getpid() syscall each time on
+        # Python 3.11, and a miss would ask once more (to start its task).
+        self._loop = asyncio.get_running_loop()
         peer = transport.get_extra_info("peername")
         if peer:
             self._peer = (str(peer[0]), int(peer[1]))
@@ -165,7 +169,8 @@ class ViewerProtocol(asyncio.Protocol):
                     return
                 continue
             self._busy = True
-            self.task = asyncio.ensure_future(self._serve(request, started, data))
+            assert self._loop is not None  # set with the transport
+            self.task = self._loop.create_task(self._serve(request, started, data))
         if transport is not None and not self._busy and not buffer:
             self._deadline = time.monotonic() + self._idle_timeout
 

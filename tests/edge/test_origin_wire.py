@@ -64,6 +64,26 @@ def test_a_slow_origin_within_its_read_timeout_is_served(
     assert len(response.content) == size
 
 
+def test_a_hang_on_a_pooled_connection_times_out_a_read_timeout_after_its_own_start(
+        make_edge: EdgeFactory, primary: RunningOrigin) -> None:
+    # A connection keeps one read timer from exchange to exchange (edge/wire/origin_pool.py):
+    # the hang below starts 0.6 s into the timer the first exchange set, which fires early
+    # and must set itself again for this exchange's own deadline, not time it out then.
+    edge = make_edge(configs.distribution(read=1))
+    assert edge.get("/api/first").headers["X-Origin-Id"] == "primary"
+    time.sleep(0.6)
+    primary.control.add_fault(type="hang")
+    started = time.monotonic()
+    response = edge.get("/api/hung")
+    took = time.monotonic() - started
+    assert response.headers["X-Origin-Id"] == "secondary"
+    # 1 s read timeout: not 0.4 s (the first exchange's deadline), not 2 s (set twice over);
+    # the upper bound leaves 0.5 s for a loaded machine
+    assert 0.95 <= took < 1.5, took
+    edge.child.stop()
+    assert edge.log_lines()[-1]["x-origin-attempts"] == "primary:read-timeout|secondary:200"
+
+
 # (method, path) -> (bytes, close after); a list of bytes is sent TRICKLE_S apart (a float
 # in it: a pause of that many seconds before the origin reads its next request).
 Script = Callable[[str, str], "tuple[bytes | list[bytes | float], bool]"]
