@@ -1,6 +1,6 @@
 """``python -m bench [edge|scale|stack|viewers|reports|locust|all]``: the project's benchmarks (default: all).
 
-* ``edge``: the edge against nginx proxy_cache (hits) and the bare origin (misses), with wrk;
+* ``edge``: the edge against nginx proxy_cache (hits) and against the bare origin and nginx (misses), with wrk;
 * ``scale``: hits against nginx at 1, 10,000 and 200,000 objects and 32 and 1,024 connections,
   memory per object, the loop's longest block, and a failed-over miss against nginx;
 * ``stack``: how long a run takes to get its two origins and the edge ready;

@@ -144,7 +144,8 @@ def test_bench_summary_ratios_and_table() -> None:
             "edge, every head different": [rnd(15000, 1.2, 2.0)] * 3,
             "edge, no access log": [rnd(25000, 0.8, 2.0)] * 3}
     misses = {"origin": [rnd(2000, 0.4, None), rnd(2000, 0.5, None), rnd(2000, 0.3, None)],
-              "edge": [rnd(1000, 0.9, None), rnd(1000, 1.1, None), rnd(1000, 0.7, None)]}
+              "edge": [rnd(1000, 0.9, None), rnd(1000, 1.1, None), rnd(1000, 0.7, None)],
+              "nginx": [rnd(1500, 0.6, None), rnd(1500, 0.7, None), rnd(1500, 0.5, None)]}
     result = summarize({"nproc": "2"}, hits, misses)
     # Per core: edge 30,000 / 33,000 / 15,000 against nginx 40,000 / 44,000 / 40,000: the
     # paired ratios are 0.75, 0.75, 0.375; their median 0.75, a spread of 0.375-0.75.
@@ -153,7 +154,12 @@ def test_bench_summary_ratios_and_table() -> None:
     assert result["hits"]["edge"]["per_core_rps"] == 30000 and result["hits"]["edge"]["rounds"] == 3
     # Misses: edge - origin per round 0.5, 0.6, 0.4: median 0.5.
     assert result["miss_added_p50_ms"] == 0.5 and result["miss_added_p50_ms_spread"] == [0.4, 0.6]
+    assert not result["miss_target_met"]  # #17: <= 0.3 ms
+    # nginx - origin per round 0.2, 0.2, 0.2
+    assert result["nginx_miss_added_p50_ms"] == 0.2 and result["nginx_miss_added_p50_ms_spread"] == [0.2, 0.2]
     text = table(result)
+    assert "**+0.50 ms** (rounds +0.40 to +0.60) (target <= 0.3 ms: NOT met)" in text
+    assert "nginx miss p50 - origin p50, the same requests: **+0.20 ms**" in text
     assert "| hit | edge | 20,000 | 30,000 (15,000-33,000) |" in text and "**0.75x** (rounds 0.38-0.75)" in text
     # The log: 1/30,000 - 1/37,500 s a hit is 6.67 us; 1/33,000 - 1/37,500 3.64; 1/15,000 -
     # 1/37,500 40 us. Median 6.67 us, 20 % of the logged hit's CPU (1 - 30,000/37,500).
