@@ -25,6 +25,7 @@ that trickles in a byte at a time costs no more than one that comes whole.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from edge.core.http11 import BAD_FIELD, CHUNK_DIGITS, MAX_CHUNK_LINE, MAX_TRAILERS
 from edge.errors import EdgeError
@@ -35,9 +36,9 @@ _TCHAR = "!#$%&'*+.^_`|~0-9A-Za-z-"
 _VCHAR = "\t\x20-\x7e\x80-\xff"  # what a field value or reason phrase may hold (obs-text too)
 _STATUS_LINE = re.compile(rf"HTTP/1\.([01]) ([0-9]{{3}})(?:[ \t][{_VCHAR}]*)?\r\n")
 _TOKEN = re.compile(f"[{_TCHAR}]+")
-# The common head, checked and split by two scans in C: plain "name: value" lines.
+# The common head, checked by one scan in C: plain "name: value" lines (then split with str
+# methods: a regex with a lazy value took 2.8 us a 7-line head, the split 1.5).
 _FIELDS = re.compile(rf"(?:[{_TCHAR}]+:[{_VCHAR}]*\r\n)*")
-_FIELD = re.compile(rf"([{_TCHAR}]+):[ \t]*([{_VCHAR}]*?)[ \t]*\r\n")
 # A control character other than HTAB, or a CR or LF that is not part of a CRLF.
 _BAD_HEAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n")
 _NO_BODY_STATUS = frozenset({204, 304})
@@ -65,14 +66,30 @@ def request_head(method: str, target: str, headers: dict[str, str], body: bytes 
               if k != "content-length" and k != "transfer-encoding"]
     if body is not None:
         lines.append(f"content-length: {len(body)}")
-    if BAD_FIELD.search("\t".join(lines)) or " " in target or not all(
-            _TOKEN.fullmatch(k) for k in headers):
+    if BAD_FIELD.search("\t".join(lines)) or " " in target or not (
+            _NAMES_SEEN.issuperset(headers) or _names_ok(headers)):
         raise ValueError(f"the request to the origin cannot be written: {lines!r:.200}")
     text = "\r\n".join(lines) + "\r\n\r\n"
     try:
         return text.encode("latin-1")  # what a viewer sent goes on byte for byte
     except UnicodeEncodeError:  # text edge code wrote beyond Latin-1
         return text.encode("utf-8")
+
+
+# Header names found to be tokens: a request's names are nearly always ones sent before, so
+# one set lookup each instead of a regex match each (about 1 us a request of 7 headers).
+_NAMES_SEEN: set[str] = set()
+
+
+def _names_ok(names: Iterable[str]) -> bool:
+    for name in names:
+        if name not in _NAMES_SEEN:
+            if not _TOKEN.fullmatch(name):
+                return False
+            if len(_NAMES_SEEN) >= 4096:  # edge code could make up endless names
+                _NAMES_SEEN.clear()
+            _NAMES_SEEN.add(name)
+    return True
 
 
 class ResponseParser:
@@ -177,8 +194,10 @@ class ResponseParser:
                 raise ResponseError(f"status {status} is out of range")
             self.status = status
             start = match.end()
-            if _FIELDS.fullmatch(text, start):
-                self.headers = _FIELD.findall(text, start)
+            if _FIELDS.fullmatch(text, start):  # every line "name:value": cut at the first colon
+                self.headers = [(name, value.strip(" \t")) for name, _, value in
+                                (line.partition(":") for line in text[start:-2].split("\r\n"))
+                                ] if start < len(text) else []
             else:
                 self._header_lines(text[start:-2])
             self._frame(match[1] == "1", self.headers)

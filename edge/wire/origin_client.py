@@ -220,11 +220,11 @@ class OriginClient:
         except ConnectionClosed:
             failure = RESET
         else:
+            cache_control, expires = _caching_headers(answer.headers)
             response = OriginResponse(
                 origin_id=origin_id, status=answer.status,
                 headers=viewer_response_headers(answer.headers), body=answer.body,
-                cache_control=_header(answer.headers, "cache-control"),
-                expires=_header(answer.headers, "expires"), content_length=answer.content_length)
+                cache_control=cache_control, expires=expires, content_length=answer.content_length)
             return response, AttemptResult(origin_id, status=answer.status)
         return None, AttemptResult(origin_id, failure=failure)
 
@@ -267,3 +267,16 @@ def _host(host: str) -> str:
 
 def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
     return next((v for k, v in headers if k.lower() == name), None)
+
+
+def _caching_headers(headers: Iterable[tuple[str, str]]) -> tuple[str | None, str | None]:
+    """The first Cache-Control and Expires, in one pass over an origin's answer."""
+    cache_control = expires = None
+    for name, value in headers:
+        if len(name) == 13 or len(name) == 7:  # "cache-control", "expires": others skipped unread
+            low = name.lower()
+            if low == "cache-control":
+                cache_control = value if cache_control is None else cache_control
+            elif low == "expires":
+                expires = value if expires is None else expires
+    return cache_control, expires

@@ -67,6 +67,29 @@ def test_headers_keep_their_names_order_and_repeats() -> None:
                               ("set-cookie", "b=2"), ("Content-Length", "0")]
 
 
+_NAME = st.text("!#$%&'*+.^_`|~-abcXYZ019", min_size=1, max_size=12)
+_VALUE = st.text(st.sampled_from(" \t:abc,;=\"/\x80\xe9\xff0"), max_size=16)
+
+
+@given(fields=st.lists(st.tuples(_NAME, _VALUE), max_size=6), folded=st.booleans())
+def test_plain_header_lines_split_as_the_general_reader_splits_them(
+        fields: list[tuple[str, str]], folded: bool) -> None:
+    # A head of plain "name:value" lines is split by str methods after one regex check; a
+    # folded line sends the whole head through the line-by-line reader instead. Both give
+    # the names as written and the values without surrounding spaces and tabs.
+    lines = "".join(f"{name}:{value}\r\n" for name, value in fields)
+    fold = "X-Fold: a\r\n b\r\n" if folded else ""
+    parser = parse(f"HTTP/1.1 200 OK\r\n{lines}{fold}Content-Length: 0\r\n\r\n".encode("latin-1"))
+    want = [(name, value.strip(" \t")) for name, value in fields]
+    want += [("X-Fold", "a b")] if folded else []
+    assert parser.headers == [*want, ("Content-Length", "0")]
+
+
+def test_a_head_with_no_header_lines() -> None:
+    parser = parse(b"HTTP/1.0 200 OK\r\n\r\nbody", close=True)
+    assert parser.status == 200 and parser.headers == [] and parser.body == b"body"
+
+
 def test_a_folded_line_joins_the_header_before_it() -> None:
     parser = parse(b"HTTP/1.1 200 OK\r\nX-Folded: one\r\n  two\r\nContent-Length: 0\r\n\r\n")
     assert parser.headers[0] == ("X-Folded", "one two")
