@@ -38,7 +38,8 @@ def test_a_request_head_is_kept_once_it_comes_again_and_read_the_same() -> None:
     # (a viewer walking 200,000 objects) never takes a place in it.
     from edge.core import viewer_http
 
-    head = b"GET /static/memo-admission-1 HTTP/1.1\r\nHost: d.test\r\nX-Tag: a"
+    head = next(h for h in (b"GET /static/memo-admission-%d HTTP/1.1\r\nHost: d.test\r\nX-Tag: a" % i
+                            for i in range(100)) if not _marked(h))  # no other head's mark on its slot
     once = viewer_http.parse_head(head)
     assert viewer_http._PARSED.get(head) is None
     twice = viewer_http.parse_head(head)
@@ -46,5 +47,32 @@ def test_a_request_head_is_kept_once_it_comes_again_and_read_the_same() -> None:
     thrice = viewer_http.parse_head(head)  # from the memo now
     for request in (once, twice, thrice):
         assert (request.method, request.raw_path, request.raw_headers) == (
-            "GET", "/static/memo-admission-1", (("Host", "d.test"), ("X-Tag", "a")))
+            "GET", head.split(b" ")[1].decode(), (("Host", "d.test"), ("X-Tag", "a")))
         assert request.headers["x-tag"] == "a" and request.keep_alive
+
+
+def _marked(head: bytes) -> bool:
+    from edge.core import viewer_http
+    return bool(viewer_http._SEEN[hash(head) & (viewer_http._SEEN_SLOTS - 1)])
+
+
+def test_heads_seen_once_are_forgotten_a_part_at_a_time() -> None:
+    # The marks of heads seen once are a table zeroed a part at a time: at most 1 in 16 slots
+    # marked however many heads come, and a mark forgotten within 65,536 marks of its own,
+    # with no pause to free them all at once.
+    from edge.core import viewer_http
+
+    first = next(h for h in (b"GET /forgotten-%d HTTP/1.1\r\nHost: d.test" % i for i in range(100))
+                 if not _marked(h))
+    viewer_http.parse_head(first)
+    assert _marked(first)
+    mask = viewer_http._SEEN_SLOTS - 1
+    for i in range(100_000):  # 100,000 heads that never come again (none on first's slot)
+        passing = b"GET /passing-%d HTTP/1.1\r\nHost: d.test" % i
+        if hash(passing) & mask != hash(first) & mask:
+            viewer_http.parse_head(passing)
+    assert not _marked(first)
+    parts = viewer_http._SEEN_PARTS * viewer_http._SEEN_PART_MARKS
+    assert sum(viewer_http._SEEN) <= parts + viewer_http._SEEN_PART_MARKS  # 1 in 16, and a part's worth
+    viewer_http.parse_head(first)  # new again: marked, not kept
+    assert viewer_http._PARSED.get(first) is None
