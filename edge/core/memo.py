@@ -6,13 +6,23 @@ whole memo when full made 10,000 distinct heads miss nearly always. The order is
 deque: ``del d[next(iter(d))]`` on a plain dict looks the same but walks over the slots
 its earlier deletions left at the front, so with every key new it cost more each time (a
 hit with every request head different fell from 41,000 to 24,000 a CPU-second).
+
+A memo that evicts as it adds runs a young collection every :data:`YOUNG_COLLECT_EVERY`
+evictions. CPython counts a generation-0 collection due when allocations of tracked objects
+outnumber deallocations by 700; an entry evicted for each one added keeps that count level,
+so the new entries (tuples, tracked until a collection finds they hold only strings and
+numbers and stops tracking them) piled up in generation 0 until something else set a
+collection off: under 200,000 objects at random, 55,000-61,000 tuples, a 14 ms pause.
 """
 
 from __future__ import annotations
 
+import gc
 from collections import deque
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
+
+YOUNG_COLLECT_EVERY = 256
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -21,18 +31,22 @@ V = TypeVar("V")
 class Memo(Generic[K, V]):
     """``get(key)`` is the dict's own (no Python frame on a hit); ``put`` adds and evicts."""
 
-    __slots__ = ("_order", "_values", "get", "size")
+    __slots__ = ("_evictions", "_order", "_values", "get", "size")
 
     def __init__(self, size: int) -> None:
         self._values: dict[K, V] = {}
         self._order: deque[K] = deque()
         self.size = size
+        self._evictions = 0
         self.get: Callable[[K], V | None] = self._values.get
 
     def put(self, key: K, value: V) -> V:
         if key not in self._values:
             if len(self._order) >= self.size:
                 del self._values[self._order.popleft()]
+                self._evictions += 1
+                if self._evictions % YOUNG_COLLECT_EVERY == 0 and gc.isenabled():
+                    gc.collect(0)  # about a thousand young objects: tens of microseconds
             self._order.append(key)
         self._values[key] = value
         return value
