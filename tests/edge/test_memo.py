@@ -79,23 +79,25 @@ def test_heads_seen_once_are_forgotten_a_part_at_a_time() -> None:
 
 
 def test_a_memo_that_evicts_as_it_adds_lets_no_young_objects_pile_up() -> None:
-    # Each entry added here is two tracked tuples and each one evicted frees two: CPython's
+    # Each entry added here is three tracked tuples and each one evicted frees three: CPython's
     # count of allocations stays level and never sets a young collection off, so without the
     # memo's own, every 256 evictions, generation 0 would come to hold every entry added since
-    # the last collection, 20,000 tuples here (55,000-61,000 under 200,000 objects at random
-    # in the edge's memo of heads: a 14 ms pause when something set a collection off).
+    # the last collection, 30,000 tuples here (55,000-61,000 under 200,000 objects at random
+    # in the edge's memo of heads: a 14 ms pause when something set a collection off); with
+    # one of generation 0 alone, the nested tuples a collection had not yet untracked would
+    # pile up in generation 1.
     import gc
 
     from edge.core.memo import YOUNG_COLLECT_EVERY
 
-    memo: Memo[int, tuple[str, tuple[str]]] = Memo(10_000)
-    for i in range(10_000):
-        memo.put(i, (f"v{i}", (f"h{i}",)))
+    memo: Memo[int, tuple[str, tuple[tuple[str, str]]]] = Memo(10_000)
+    for i in range(10_000):  # shaped like a parsed head: header pairs in a tuple in the entry
+        memo.put(i, (f"v{i}", ((f"h{i}", "x"),)))
     gc.collect()
     young = []
     for i in range(10_000, 30_000):
-        memo.put(i, (f"v{i}", (f"h{i}",)))
+        memo.put(i, (f"v{i}", ((f"h{i}", "x"),)))
         if i % 1000 == 0:
-            young.append(len(gc.get_objects(generation=0)))
+            young.append(len(gc.get_objects(generation=0)) + len(gc.get_objects(generation=1)))
     assert max(young) < 4 * YOUNG_COLLECT_EVERY + 500, young
-    assert len(memo) == 10_000 and memo.get(29_999) == ("v29999", ("h29999",))
+    assert len(memo) == 10_000 and memo.get(29_999) == ("v29999", (("h29999", "x"),))
