@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -271,14 +272,24 @@ def _seen_heads(count: int, prefix: str) -> list[Any]:
     return requests
 
 
-def test_the_memo_of_hit_parts_takes_new_keys_only_while_it_pays_back(tmp_path: Path) -> None:
-    # Under 200,000 objects at random most keys come once: the memo stops marking new ones
-    # once its credit is spent, and marks one more for each hit it serves.
+HIT: dict[str, Any] = dict(status=200, word="Hit", request_id="r==", sc_bytes=1100, now=1_764_333_000.0,
+                           started=0.0, content_type="text/plain", content_len=1024)
+
+
+@pytest.fixture
+def hit_log(tmp_path: Path) -> Iterator[AccessLog]:
+    """A log to write hits to, with the memo of hits' parts empty and its credit whole."""
     accesslog._HIT_PARTS.clear()
     accesslog._credit = accesslog.CREDIT_START
     log = AccessLog(str(tmp_path / "a.log"))
-    common: dict[str, Any] = dict(status=200, word="Hit", request_id="r==", sc_bytes=1100, now=1_764_333_000.0,
-                                  started=time.monotonic(), content_type="text/plain", content_len=1024)
+    yield log
+    asyncio.run(log.close())
+
+
+def test_the_memo_of_hit_parts_takes_new_keys_only_while_it_pays_back(hit_log: AccessLog, tmp_path: Path) -> None:
+    # Under 200,000 objects at random most keys come once: the memo stops marking new ones
+    # once its credit is spent, and marks one more for each hit it serves.
+    log, common = hit_log, HIT
     once = _seen_heads(accesslog.CREDIT_START + 300, "once")
     for request in once:
         log_hit(log, "EMU50-C1", request, **common)
@@ -289,17 +300,13 @@ def test_the_memo_of_hit_parts_takes_new_keys_only_while_it_pays_back(tmp_path: 
     assert accesslog._credit == 1
     log_hit(log, "EMU50-C1", once[-1], **common)  # spends what the served hit earned
     assert accesslog._credit == 0 and len(accesslog._HIT_PARTS) == accesslog.CREDIT_START + 1
-    asyncio.run(log.close())
+    asyncio.run(log.close())  # closing twice (the fixture's) is harmless
     lines = (tmp_path / "a.log").read_text().splitlines()[2:]
     assert len(lines) == len(once) + 3 and all(len(line.split("\t")) == len(FIELDS) for line in lines)
 
 
-def test_the_memo_of_hit_parts_comes_to_hold_a_working_set_larger_than_its_credit(tmp_path: Path) -> None:
-    accesslog._HIT_PARTS.clear()
-    accesslog._credit = accesslog.CREDIT_START
-    log = AccessLog(str(tmp_path / "a.log"))
-    common: dict[str, Any] = dict(status=200, word="Hit", request_id="r==", sc_bytes=1100, now=1_764_333_000.0,
-                                  started=time.monotonic(), content_type="text/plain", content_len=1024)
+def test_the_memo_of_hit_parts_comes_to_hold_a_working_set_larger_than_its_credit(hit_log: AccessLog) -> None:
+    log, common = hit_log, HIT
     working = _seen_heads(accesslog.CREDIT_START + 1000, "set")
     served = []
     for _ in range(5):  # each round asks for every key once
@@ -311,4 +318,3 @@ def test_the_memo_of_hit_parts_comes_to_hold_a_working_set_larger_than_its_credi
     # rounds 1-2 mark and then make parts for the first CREDIT_START keys; round 3's hits
     # earn the credit that marks the other 1,000, whose parts round 4 makes
     assert served == [0, accesslog.CREDIT_START, accesslog.CREDIT_START, len(working), len(working)]
-    asyncio.run(log.close())
