@@ -1,7 +1,8 @@
-"""HTTP/1.1 to and from origins, without IO: render a request head, parse an answer as it comes.
+"""HTTP/1.1 from origins, without IO: parse an answer as it comes.
 
-The edge's origin client (:mod:`edge.wire.origin_client`) writes :func:`request_head` and
-feeds every byte it reads to a :class:`ResponseParser`. Rules of the origin side:
+The edge's origin client (:mod:`edge.wire.origin_client`) writes its request with
+:func:`edge.core.origin_request.request_head` and feeds every byte it reads to a
+:class:`ResponseParser`. Rules of the origin side:
 
 * an answer is ``HTTP/1.x SP 3DIGIT [SP reason]`` and header lines ``name: value`` ending in
   CRLF; a head over :data:`MAX_RESPONSE_HEAD` bytes, a status line or header name that is not
@@ -25,20 +26,17 @@ that trickles in a byte at a time costs no more than one that comes whole.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
-from edge.core.http11 import BAD_FIELD, CHUNK_DIGITS, MAX_CHUNK_LINE, MAX_TRAILERS
+from edge.core.http11 import CHUNK_DIGITS, MAX_CHUNK_LINE, MAX_TRAILERS, TCHAR, TOKEN
 from edge.errors import EdgeError
 
 MAX_RESPONSE_HEAD = 65536
 
-_TCHAR = "!#$%&'*+.^_`|~0-9A-Za-z-"
 _VCHAR = "\t\x20-\x7e\x80-\xff"  # what a field value or reason phrase may hold (obs-text too)
 _STATUS_LINE = re.compile(rf"HTTP/1\.([01]) ([0-9]{{3}})(?:[ \t][{_VCHAR}]*)?\r\n")
-_TOKEN = re.compile(f"[{_TCHAR}]+")
 # The common head, checked by one scan in C: plain "name: value" lines (then split with str
 # methods: a regex with a lazy value took 2.8 us a 7-line head, the split 1.5).
-_FIELDS = re.compile(rf"(?:[{_TCHAR}]+:[{_VCHAR}]*\r\n)*")
+_FIELDS = re.compile(rf"(?:[{TCHAR}]+:[{_VCHAR}]*\r\n)*")
 # A control character other than HTAB, or a CR or LF that is not part of a CRLF.
 _BAD_HEAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n")
 _NO_BODY_STATUS = frozenset({204, 304})
@@ -50,46 +48,6 @@ HEAD, FIXED, CHUNK_SIZE, CHUNK_DATA, CHUNK_CRLF, TRAILERS, UNTIL_CLOSE, DONE = r
 
 class ResponseError(EdgeError):
     """The origin's bytes are not an HTTP/1.x answer."""
-
-
-def request_head(method: str, target: str, headers: dict[str, str], body: bytes | None) -> bytes:
-    """The request line and headers (lower-case names, as given), CRLF-terminated.
-
-    ``Content-Length`` is the edge's own: it is written when there is a body (``b""``
-    included) and never taken from ``headers``, nor is ``Transfer-Encoding``. A name, value
-    or target that would break the head (a line break, a control character, a space in the
-    target) is a ValueError: nothing a viewer or edge code sends can add a line of its own.
-    Text goes out as Latin-1 (a viewer's bytes, as they came), else as UTF-8.
-    """
-    lines = [f"{method} {target} HTTP/1.1"]
-    lines += [f"{k}: {v}" for k, v in headers.items()
-              if k != "content-length" and k != "transfer-encoding"]
-    if body is not None:
-        lines.append(f"content-length: {len(body)}")
-    if BAD_FIELD.search("\t".join(lines)) or " " in target or not (
-            _NAMES_SEEN.issuperset(headers) or _names_ok(headers)):
-        raise ValueError(f"the request to the origin cannot be written: {lines!r:.200}")
-    text = "\r\n".join(lines) + "\r\n\r\n"
-    try:
-        return text.encode("latin-1")  # what a viewer sent goes on byte for byte
-    except UnicodeEncodeError:  # text edge code wrote beyond Latin-1
-        return text.encode("utf-8")
-
-
-# Header names found to be tokens: a request's names are nearly always ones sent before, so
-# one set lookup each instead of a regex match each (about 1 us a request of 7 headers).
-_NAMES_SEEN: set[str] = set()
-
-
-def _names_ok(names: Iterable[str]) -> bool:
-    for name in names:
-        if name not in _NAMES_SEEN:
-            if not _TOKEN.fullmatch(name):
-                return False
-            if len(_NAMES_SEEN) >= 4096:  # edge code could make up endless names
-                _NAMES_SEEN.clear()
-            _NAMES_SEEN.add(name)
-    return True
 
 
 class ResponseParser:
@@ -217,7 +175,7 @@ class ResponseParser:
                 headers[-1] = (name, f"{value} {folded}" if value else folded)
                 continue
             name, colon, value = line.partition(":")
-            if not colon or not _TOKEN.fullmatch(name):
+            if not colon or not TOKEN.fullmatch(name):
                 raise ResponseError(f"not a header line: {line[:80]!r}")
             headers.append((name, value.strip(" \t")))
 

@@ -14,10 +14,10 @@ the OriginSslProtocols (``TLSv1.2`` means 1.2 and later); a certificate it canno
 a handshake that fails is ``tls-error`` (502, fails over when 502 is in the criteria).
 
 Each origin has its own connection pool with the origin's keep-alive timeout
-(:mod:`edge.wire.origin_pool`; the bytes are :mod:`edge.core.origin_http`'s). An
-idempotent request whose connection the origin closed or reset before answering a byte is
-sent once more on a new connection, within the same attempt: a pooled connection the
-origin's keep-alive timeout closed (or an origin restarted under us) is not an origin
+(:mod:`edge.wire.origin_pool`; the bytes are :mod:`edge.core.origin_request`'s and
+:mod:`edge.core.origin_http`'s). An idempotent request whose connection the origin closed or
+reset before answering a byte is sent once more on a new connection, within the same
+attempt: a pooled connection the origin's keep-alive timeout closed (or an origin restarted under us) is not an origin
 failure, and a request an origin held and then dropped unanswered (a hang released) is asked
 again. That is what aiohttp's client, used here before, did (#17); a second close is
 ``reset``.
@@ -50,7 +50,8 @@ from edge.core.failover import (
 )
 from edge.core.fetcher import FetchResult, OriginResponse
 from edge.core.forwarding import origin_request_headers, viewer_response_headers
-from edge.core.origin_http import ResponseError, ResponseParser, request_head
+from edge.core.origin_http import ResponseError, ResponseParser
+from edge.core.origin_request import request_head
 from edge.core.viewer_context import ViewerContext
 from edge.wire.origin_pool import ConnectionClosed, OriginConnection, OriginPool, OriginReadTimeout
 

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge.core.origin_http import MAX_RESPONSE_HEAD, ResponseError, ResponseParser, request_head
+from edge.core.origin_http import MAX_RESPONSE_HEAD, ResponseError, ResponseParser
+from edge.core.origin_request import request_head
 
 BODY = bytes(range(256)) * 4
 
