@@ -137,6 +137,7 @@ def parse_head(head: bytes) -> ViewerRequest:
     twice is kept and not parsed again. Parsing is a pure function of the bytes, and the header
     collections are read-only, so the cached fields are safe to share.
     """
+    global _seen_marks
     fields = _PARSED.get(head)
     if fields is None:
         request = _parse_head(head)
@@ -145,7 +146,6 @@ def parse_head(head: bytes) -> ViewerRequest:
         seen = hash(head)
         slot, tag = seen & (_SEEN_SLOTS - 1), (seen >> 20) & 255 or 1
         if _SEEN[slot] != tag:
-            global _seen_marks
             _seen_marks += 1
             if _seen_marks % _SEEN_PART_MARKS == 0:  # the oldest part of the table starts again
                 start = (_seen_marks // _SEEN_PART_MARKS) % _SEEN_PARTS * _SEEN_PART

@@ -17,9 +17,9 @@ Each origin has its own connection pool with the origin's keep-alive timeout
 (:mod:`edge.wire.origin_pool`; the bytes are :mod:`edge.core.origin_request`'s and
 :mod:`edge.core.origin_http`'s). An idempotent request whose connection the origin closed or
 reset before answering a byte is sent once more on a new connection, within the same
-attempt: a pooled connection the origin's keep-alive timeout closed (or an origin restarted under us) is not an origin
-failure, and a request an origin held and then dropped unanswered (a hang released) is asked
-again. That is what aiohttp's client, used here before, did (#17); a second close is
+attempt: a pooled connection the origin's keep-alive timeout closed (or an origin restarted
+under us) is not an origin failure, and a request an origin held and then dropped unanswered
+(a hang released) is asked again. That is what aiohttp's client, used here before, did (#17); a second close is
 ``reset``.
 """
 
@@ -131,10 +131,10 @@ class OriginClient:
                     result.edge_error = error
                     return result
                 if isinstance(changed, LambdaResponse):  # the handler answered: no origin is asked
+                    cache_control, expires = _caching_headers(changed.headers)
                     result.response = OriginResponse(
                         origin_id="", status=changed.status, headers=changed.headers, body=changed.body or b"",
-                        cache_control=_header(changed.headers, "cache-control"),
-                        expires=_header(changed.headers, "expires"), content_length=len(changed.body or b""))
+                        cache_control=cache_control, expires=expires, content_length=len(changed.body or b""))
                     result.generated = True
                     return result
                 attempt_qs, headers, origin = changed
@@ -153,9 +153,9 @@ class OriginClient:
                     return result
                 if answer.status != response.status:  # what failover is judged on now
                     last = AttemptResult(origin.id, status=answer.status)
+                cache_control, expires = _caching_headers(answer.headers)
                 response = replace(response, status=answer.status, headers=answer.headers, body=answer.body or b"",
-                                   cache_control=_header(answer.headers, "cache-control"),
-                                   expires=_header(answer.headers, "expires"))
+                                   cache_control=cache_control, expires=expires)
             if index < last_index and should_fail_over(
                     last, target.criteria, method, behavior.cached_methods, is_primary=index == 0):
                 result.failover_reason = failover_reason(last)
@@ -266,12 +266,8 @@ def _host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
-    return next((v for k, v in headers if k.lower() == name), None)
-
-
 def _caching_headers(headers: Iterable[tuple[str, str]]) -> tuple[str | None, str | None]:
-    """The first Cache-Control and Expires, in one pass over an origin's answer."""
+    """The first Cache-Control and Expires, in one pass over an answer's headers."""
     cache_control = expires = None
     for name, value in headers:
         if len(name) == 13 or len(name) == 7:  # "cache-control", "expires": others skipped unread
