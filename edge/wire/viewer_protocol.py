@@ -1,8 +1,9 @@
 """The viewer socket: an asyncio protocol that moves bytes between viewers and a POP.
 
 Hits are answered inside ``data_received`` without creating a task (the edge's
-hot path); anything else runs as one task per request, and requests pipelined
-behind it wait their turn. Malformed or oversized requests get CloudFront's
+hot path); anything else starts there too and, once it waits (on an origin), goes on
+as one task per request (:mod:`edge.wire.eager`), and requests pipelined behind it
+wait their turn. Malformed or oversized requests get CloudFront's
 400/413 page and the connection is closed. A viewer that sends a head slower
 than ``head_timeout`` or idles longer than ``idle_timeout`` between requests is
 disconnected, so slow clients cannot pin the edge (one sweep a second checks every
@@ -27,6 +28,7 @@ from edge.core.viewer_http import (
 from edge.pop.loop_health import HEALTH
 from edge.pop.pop import Pop
 from edge.pop.routing import Route
+from edge.wire import eager
 
 HEAD_TIMEOUT_S = 20.0
 IDLE_TIMEOUT_S = 60.0
@@ -56,6 +58,7 @@ class ViewerProtocol(asyncio.Protocol):
         self._pending: ViewerRequest | None = None  # head parsed, body still arriving
         self._started = 0.0
         self._busy = False
+        self._processing = False  # in _process: an answer done at once must not call it again
         self._deadline = 0.0  # monotonic time after which an idle/slow viewer is dropped
         self._peer: tuple[str, int] = ("127.0.0.1", 0)
         self._write_paused = False   # the viewer is not reading its answers
@@ -133,6 +136,13 @@ class ViewerProtocol(asyncio.Protocol):
             self._read_paused = True
 
     def _process(self) -> None:
+        self._processing = True
+        try:
+            self._process_buffer()
+        finally:
+            self._processing = False
+
+    def _process_buffer(self) -> None:
         buffer = self._buffer
         transport = self._transport
         while transport is not None and buffer and not self._busy and not self._write_paused:
@@ -170,7 +180,9 @@ class ViewerProtocol(asyncio.Protocol):
                 continue
             self._busy = True
             assert self._loop is not None  # set with the transport
-            self.task = self._loop.create_task(self._serve(request, started, data))
+            self.task = eager.start(self._loop, self._serve(request, started, data))
+            if self.task is None and not request.keep_alive:  # answered at once, and closed
+                return
         if transport is not None and not self._busy and not buffer:
             self._deadline = time.monotonic() + self._idle_timeout
 
@@ -227,7 +239,7 @@ class ViewerProtocol(asyncio.Protocol):
         if self._read_paused and self._transport is not None:
             self._read_paused = False
             self._transport.resume_reading()
-        if self._transport is not None:
+        if self._transport is not None and not self._processing:  # else _process goes on
             if self._buffer:
                 self._started = time.monotonic()
                 self._process()

@@ -129,3 +129,26 @@ def test_expect_100_continue_and_http_1_0_keep_alive(tmp_path: Path) -> None:
                                      b"Connection: keep-alive\r\n\r\n", timeout=0.5)
             assert b"Connection: keep-alive\r\n" in raw
     run(main())
+
+
+def test_many_pipelined_answers_that_never_wait_are_all_given(tmp_path: Path) -> None:
+    """A ranged hit is answered in the callback that read it (no wait, no task): 3,000 of them
+    pipelined on one connection are all answered, in order, and the connection still serves.
+    Each answer that finished at once used to go back into the reading loop from inside it,
+    3,000 frames deep, past Python's recursion limit."""
+    async def main() -> None:
+        async with running(single(), tmp_path) as edge:
+            edge.origins["primary"].replies["/r"] = (200, {"Cache-Control": "max-age=60"}, b"0123456789")
+            cached = await raw_exchange(edge.url, b"GET /r HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert b"X-Cache: Miss" in cached  # the key the ranged requests below have
+            ranged = b"".join(f"GET /r HTTP/1.1\r\nHost: x\r\nRange: bytes={n % 10}-{n % 10}\r\n\r\n".encode()
+                              for n in range(3000))
+            raw = await raw_exchange(edge.url, ranged + b"GET /r HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                     timeout=30)
+            answers = raw.split(b"HTTP/1.1 ")[1:]
+            assert len(answers) == 3001
+            assert all(a.startswith(b"206 ") for a in answers[:-1])
+            assert [a[-1:] for a in answers[:-1]] == [str(n % 10).encode() for n in range(3000)]
+            assert answers[-1].startswith(b"200 ") and answers[-1].endswith(b"0123456789")
+            assert b"Traceback" not in raw and len(edge.origins["primary"].seen) == 1
+    run(main())
