@@ -30,7 +30,7 @@ from typing import Any
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from edge.core.http11 import BAD_FIELD, CHUNK_DIGITS, MAX_CHUNK_LINE, MAX_TRAILERS
-from edge.core.memo import Memo
+from edge.core.memo import Memo, Sightings
 from edge.errors import EdgeError
 
 MAX_URL_BYTES = 8192
@@ -113,20 +113,8 @@ class ViewerRequest:
 # tracked objects that the collections under a load of random objects walked
 # (edge/pop/loop_health.py).
 _PARSED: Memo[bytes, tuple[object, ...]] = Memo(16384)
-# Heads seen once, by hash: a head is kept only when it comes again. A viewer asking for
-# ever new objects (200,000 at random) would otherwise fill the memo with heads that never
-# repeat, each a few objects the collector walks until they are evicted. A byte a slot, by
-# the hash's low 20 bits, holds 8 more bits of the hash of the head last marked there; every
-# _SEEN_PART_MARKS marks the next of _SEEN_PARTS parts of the table is zeroed (16 KiB, a few
-# microseconds), so a mark lasts up to 65,536 marks and at most 1 in 16 slots is marked. A
-# head taken on its first sighting for another's mark is 1 in 4,000 or fewer. A set of the
-# hashes cleared when full held the loop 1.7-2.1 ms freeing its 65,536 ints, and zeroing
-# the whole table at once 0.3-0.8 ms.
-_SEEN_SLOTS, _SEEN_PARTS, _SEEN_PART_MARKS = 1 << 20, 64, 1024
-_SEEN = bytearray(_SEEN_SLOTS)
-_SEEN_PART = _SEEN_SLOTS // _SEEN_PARTS
-_SEEN_EMPTY = bytes(_SEEN_PART)
-_seen_marks = 0
+# Heads seen once, by hash: a head is kept only when it comes again (a mark lasts 65,536 marks).
+_SIGHTINGS = Sightings(1 << 20)
 _CACHED_HEAD_MAX = 2048  # bytes: big heads are rare and would make the cache heavy
 
 
@@ -137,20 +125,12 @@ def parse_head(head: bytes) -> ViewerRequest:
     twice is kept and not parsed again. Parsing is a pure function of the bytes, and the header
     collections are read-only, so the cached fields are safe to share.
     """
-    global _seen_marks
     fields = _PARSED.get(head)
     if fields is None:
         request = _parse_head(head)
         if len(head) > _CACHED_HEAD_MAX:
             return request
-        seen = hash(head)
-        slot, tag = seen & (_SEEN_SLOTS - 1), (seen >> 20) & 255 or 1
-        if _SEEN[slot] != tag:
-            _seen_marks += 1
-            if _seen_marks % _SEEN_PART_MARKS == 0:  # the oldest part of the table starts again
-                start = (_seen_marks // _SEEN_PART_MARKS) % _SEEN_PARTS * _SEEN_PART
-                _SEEN[start:start + _SEEN_PART] = _SEEN_EMPTY
-            _SEEN[slot] = tag
+        if not _SIGHTINGS.again(hash(head)):
             return request
         _PARSED.put(head, (request.method, request.raw_path, request.version, request.raw_headers,
                            request.head_bytes, request.keep_alive, request.content_length,

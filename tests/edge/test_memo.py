@@ -53,8 +53,7 @@ def test_a_request_head_is_kept_once_it_comes_again_and_read_the_same() -> None:
 
 def _marked(head: bytes) -> bool:
     from edge.core import viewer_http
-    seen = hash(head)
-    return viewer_http._SEEN[seen & (viewer_http._SEEN_SLOTS - 1)] == ((seen >> 20) & 255 or 1)
+    return viewer_http._SIGHTINGS.marked(hash(head))
 
 
 def test_heads_seen_once_are_forgotten_a_part_at_a_time() -> None:
@@ -67,15 +66,14 @@ def test_heads_seen_once_are_forgotten_a_part_at_a_time() -> None:
                  if not _marked(h))
     viewer_http.parse_head(first)
     assert _marked(first)
-    mask = viewer_http._SEEN_SLOTS - 1
+    sightings = viewer_http._SIGHTINGS
+    mask = sightings.slots - 1
     for i in range(100_000):  # 100,000 heads that never come again (none on first's slot)
         passing = b"GET /passing-%d HTTP/1.1\r\nHost: d.test" % i
         if hash(passing) & mask != hash(first) & mask:
             viewer_http.parse_head(passing)
     assert not _marked(first)
-    parts = viewer_http._SEEN_PARTS * viewer_http._SEEN_PART_MARKS
-    marked = len(viewer_http._SEEN) - viewer_http._SEEN.count(0)
-    assert marked <= parts + viewer_http._SEEN_PART_MARKS  # 1 in 16, and a part's worth
+    assert sightings.count() <= sightings.parts * sightings.part_marks + sightings.part_marks  # 1 in 16, and a part's worth
     viewer_http.parse_head(first)  # new again: marked, not kept
     assert viewer_http._PARSED.get(first) is None
     # With 65,536 marks in the table, a new head is taken for one seen before only when its
