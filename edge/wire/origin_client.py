@@ -50,6 +50,7 @@ from edge.core.failover import (
 )
 from edge.core.fetcher import FetchResult, OriginResponse
 from edge.core.forwarding import origin_request_headers, viewer_response_headers
+from edge.core.memo import Memo
 from edge.core.origin_http import ResponseError, ResponseParser
 from edge.core.origin_request import request_head
 from edge.core.viewer_context import ViewerContext
@@ -221,10 +222,14 @@ class OriginClient:
         except ConnectionClosed:
             failure = RESET
         else:
-            cache_control, expires = _caching_headers(answer.headers)
+            made = _MADE.get(answer.head) if answer.remembered else None
+            if made is None:
+                made = (*_caching_headers(answer.headers), viewer_response_headers(answer.headers))
+                if answer.remembered:  # a head that came before: it may well come again
+                    _MADE.put(answer.head, made)
+            cache_control, expires, headers = made
             response = OriginResponse(
-                origin_id=origin_id, status=answer.status,
-                headers=viewer_response_headers(answer.headers), body=answer.body,
+                origin_id=origin_id, status=answer.status, headers=headers, body=answer.body,
                 cache_control=cache_control, expires=expires, content_length=answer.content_length)
             return response, AttemptResult(origin_id, status=answer.status)
         return None, AttemptResult(origin_id, failure=failure)
@@ -264,6 +269,11 @@ def origin_ssl_context(tls_dir: str, protocols: tuple[str, ...]) -> ssl.SSLConte
 
 def _host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
+
+
+# What an answer's head makes (its Cache-Control, its Expires, the headers kept for the
+# viewer), by the head's bytes, for the heads the response parser remembers (seen twice).
+_MADE: Memo[bytes, tuple[str | None, str | None, tuple[tuple[str, str], ...]]] = Memo(4096)
 
 
 def _caching_headers(headers: Iterable[tuple[str, str]]) -> tuple[str | None, str | None]:
