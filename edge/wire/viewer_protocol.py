@@ -58,7 +58,7 @@ class ViewerProtocol(asyncio.Protocol):
         self._pending: ViewerRequest | None = None  # head parsed, body still arriving
         self._started = 0.0
         self._busy = False
-        self._processing = False  # in _process: an answer done at once must not call it again
+        self._processing = False  # starting an answer in _process: if done at once, _process goes on
         self._deadline = 0.0  # monotonic time after which an idle/slow viewer is dropped
         self._peer: tuple[str, int] = ("127.0.0.1", 0)
         self._write_paused = False   # the viewer is not reading its answers
@@ -136,13 +136,6 @@ class ViewerProtocol(asyncio.Protocol):
             self._read_paused = True
 
     def _process(self) -> None:
-        self._processing = True
-        try:
-            self._process_buffer()
-        finally:
-            self._processing = False
-
-    def _process_buffer(self) -> None:
         buffer = self._buffer
         transport = self._transport
         while transport is not None and buffer and not self._busy and not self._write_paused:
@@ -180,7 +173,11 @@ class ViewerProtocol(asyncio.Protocol):
                 continue
             self._busy = True
             assert self._loop is not None  # set with the transport
-            self.task = eager.start(self._loop, self._serve(request, started, data))
+            self._processing = True
+            try:
+                self.task = eager.start(self._loop, self._serve(request, started, data))
+            finally:
+                self._processing = False
             if self.task is None and not request.keep_alive:  # answered at once, and closed
                 return
         if transport is not None and not self._busy and not buffer:
