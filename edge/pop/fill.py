@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -44,6 +44,7 @@ from edge.core.failover import viewer_error
 from edge.core.fetcher import Fetcher, FetchResult
 from edge.core.forwarding import origin_query
 from edge.core.matching import match_behavior
+from edge.core.memo import Memo
 from edge.core.outcome import Outcome, from_entry, generated
 from edge.core.staleness import collapsible, revalidation_headers, stale_on_error
 from edge.core.ttl import storage_ttl
@@ -70,12 +71,20 @@ class Filler:
         # at several POPs still make one origin request.
         self._inflight: dict[CacheKey, asyncio.Future[Outcome | None]] = (
             tier.inflight if tier is not None else {})
+        # By (address, TLS, HTTP version): a viewer's connection asks the same each request,
+        # and making the frozen record took 1 us (0.25 to find it).
+        self._viewers: Memo[tuple[tuple[str, int], tuple[str, str] | None, str], ViewerContext] = Memo(4096)
 
-    async def miss(self, request: ViewerRequest, behavior: CacheBehavior, key: CacheKey | None,
-                   cache: Cache, request_id: str, stale: CacheEntry | None) -> Outcome:
+    def miss(self, request: ViewerRequest, behavior: CacheBehavior, key: CacheKey | None,
+             cache: Cache, request_id: str, stale: CacheEntry | None) -> Coroutine[Any, Any, Outcome]:
         """Answer a request the cache could not (``stale``: the expired entry, if any)."""
-        if key is None or not self.collapse:
-            return await self._fill(request, behavior, key, cache, request_id, stale)
+        if key is None or not self.collapse:  # the fill itself: no coroutine of its own to pass its answer up
+            return self._fill(request, behavior, key, cache, request_id, stale)
+        return self._collapsed(request, behavior, key, cache, request_id, stale)
+
+    async def _collapsed(self, request: ViewerRequest, behavior: CacheBehavior, key: CacheKey,
+                         cache: Cache, request_id: str, stale: CacheEntry | None) -> Outcome:
+        """One fill for concurrent misses of ``key``: the first leads, the others share its answer."""
         leader = self._inflight.get(key)
         if leader is not None:
             shared = await asyncio.shield(leader)
@@ -200,10 +209,15 @@ class Filler:
     def viewer(self, request: ViewerRequest) -> ViewerContext:
         """What the CloudFront-* headers of this request are made from."""
         tls = request.tls
-        return ViewerContext(ip=request.peer[0], port=request.peer[1], https=tls is not None,
-                             http_version=request.version.removeprefix("HTTP/"),
-                             tls_protocol=tls[0] if tls else None, tls_cipher=tls[1] if tls else None,
-                             location=self.location)
+        key = (request.peer, tls, request.version)
+        context = self._viewers.get(key)
+        if context is None:
+            context = self._viewers.put(key, ViewerContext(
+                ip=request.peer[0], port=request.peer[1], https=tls is not None,
+                http_version=request.version.removeprefix("HTTP/"),
+                tls_protocol=tls[0] if tls else None, tls_cipher=tls[1] if tls else None,
+                location=self.location))
+        return context
 
     async def _custom_page(self, request: ViewerRequest, error: Outcome, page_path: str,
                            response_code: int | None, cache: Cache, request_id: str) -> Outcome:

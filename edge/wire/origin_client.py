@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -167,12 +167,17 @@ class OriginClient:
             return result
         return result  # unreachable: the last origin always returns
 
-    async def _attempts(self, origin: Origin, tls: bool, method: str, path: str,
-                        headers: dict[str, str], body: bytes | None, log: list[AttemptResult]
-                        ) -> tuple[OriginResponse | None, AttemptResult]:
+    def _attempts(self, origin: Origin, tls: bool, method: str, path: str,
+                  headers: dict[str, str], body: bytes | None, log: list[AttemptResult]
+                  ) -> Coroutine[Any, Any, tuple[OriginResponse | None, AttemptResult]]:
         cap = origin.timeouts.response_completion_timeout
-        if cap is None:
-            return await self._tries(origin, tls, method, path, headers, body, log)
+        if cap is None:  # the tries themselves: no coroutine of its own to pass their answer up
+            return self._tries(origin, tls, method, path, headers, body, log)
+        return self._capped(origin, tls, method, path, headers, body, log, cap)
+
+    async def _capped(self, origin: Origin, tls: bool, method: str, path: str,
+                      headers: dict[str, str], body: bytes | None, log: list[AttemptResult],
+                      cap: float) -> tuple[OriginResponse | None, AttemptResult]:
         try:
             # ResponseCompletionTimeout bounds the whole exchange, retries included.
             return await asyncio.wait_for(
@@ -201,14 +206,20 @@ class OriginClient:
                    body: bytes | None, read_timeout: float
                    ) -> tuple[OriginResponse | None, AttemptResult]:
         try:
-            conn = await pool.acquire()
+            conn = pool.idle() or await pool.connect()
             try:
-                answer = await _exchange(pool, conn, head, body, method, read_timeout)
+                answer = await conn.exchange(head, body, method, read_timeout)
             except ConnectionClosed as closed:
+                pool.release(conn, False)
                 if closed.received or method not in _IDEMPOTENT:
                     raise
                 conn = await pool.connect()  # closed before a byte: once more on a new one
                 answer = await _exchange(pool, conn, head, body, method, read_timeout)
+            except BaseException:
+                pool.release(conn, False)
+                raise
+            else:
+                pool.release(conn, answer.reusable)
         except asyncio.TimeoutError:  # before OSError, of which it is one
             failure = CONNECT_TIMEOUT
         except ssl.SSLError:

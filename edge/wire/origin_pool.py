@@ -144,15 +144,16 @@ class OriginPool:
         # syscall each time on Python 3.11, twice a request if asked on acquire and release.
         self._loop = asyncio.get_running_loop()
 
-    async def acquire(self) -> OriginConnection:
-        """The most recently used idle connection, or a new one."""
+    def idle(self) -> OriginConnection | None:
+        """The most recently used idle connection still open and within its keep-alive, if
+        any (no coroutine: a miss on a kept connection waits for nothing before its write)."""
         now = self._loop.time()
         while self._idle:
             conn = self._idle.pop()
             if not conn.closed and now - conn.idle_since < self._keepalive:
                 return conn
             self._discard(conn)
-        return await self.connect()
+        return None
 
     async def connect(self) -> OriginConnection:
         """A new connection within ConnectionTimeout (the TLS handshake included).
