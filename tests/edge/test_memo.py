@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from edge.core.memo import Memo
 
 
@@ -108,3 +110,40 @@ def test_a_memo_that_evicts_as_it_adds_lets_no_young_objects_pile_up() -> None:
             young.append(len(gc.get_objects(generation=0)) + len(gc.get_objects(generation=1)))
     assert max(young) < 4 * YOUNG_COLLECT_EVERY + 500, young
     assert len(memo) == 10_000 and memo.get(29_999) == ("v29999", (("h29999", "x"),))
+
+
+def test_a_header_block_is_kept_once_it_comes_again_under_any_request_line() -> None:
+    # A viewer asking for ever new objects with the same headers (200,000 objects at random):
+    # the headers are parsed twice, then read from the memo of blocks; the request line is
+    # always its own, and what depends on both (keep-alive: HTTP/1.0 keeps it only when
+    # asked) is worked out per request.
+    from edge.core import viewer_http
+
+    block = b"Host: d.test\r\nX-Block: kept-under-any-line\r\nContent-Length: 3"
+    heads = [b"POST /block-%d HTTP/1.1\r\n" % i + block for i in range(4)]
+    requests = [viewer_http.parse_head(head) for head in heads]
+    assert viewer_http._BLOCKS.get(block) is not None
+    old = viewer_http.parse_head(b"PUT /block-old HTTP/1.0\r\n" + block)
+    for n, request in enumerate(requests):
+        assert (request.method, request.raw_path, request.version, request.keep_alive) == (
+            "POST", f"/block-{n}", "HTTP/1.1", True)
+        assert request.raw_headers == (("Host", "d.test"), ("X-Block", "kept-under-any-line"),
+                                       ("Content-Length", "3"))
+        assert request.content_length == 3 and request.headers["x-block"] == "kept-under-any-line"
+        assert request.head_bytes == len(heads[n])
+    assert (old.method, old.raw_path, old.version, old.keep_alive) == ("PUT", "/block-old", "HTTP/1.0", False)
+
+
+@pytest.mark.parametrize(("block", "status", "detailed"), [
+    (b"Host: d.test\r\nContent-Length: three", 400, "InvalidRequestHeader"),
+    (b"Host: d.test\r\nTransfer-Encoding: gzip", 400, "InvalidRequestHeader"),
+    (b"Host: d.test\r\nContent-Length: 99999999999", 413, "InvalidRequest"),
+    (b"Host: d.test\r\nBad Name: x", 400, "InvalidRequestHeader"),
+])
+def test_a_refused_header_block_is_refused_every_time(block: bytes, status: int, detailed: str) -> None:
+    from edge.core import viewer_http
+
+    for i in range(4):  # the third and fourth from the memo of blocks, if it took the refusal
+        with pytest.raises(viewer_http.RequestError) as refused:
+            viewer_http.parse_head(b"POST /refused-%d HTTP/1.1\r\n" % i + block)
+        assert (refused.value.status, refused.value.detailed) == (status, detailed)
