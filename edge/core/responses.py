@@ -42,12 +42,29 @@ _PAGE = (
 
 
 def new_request_id() -> str:
-    """A unique, CloudFront-looking request ID (56 URL-safe base64 characters ending ``==``).
-
-    Drawn from a seeded PRNG, not the OS, so a request costs no syscall.
+    """A unique, CloudFront-looking request ID (56 URL-safe base64 characters ending ``==``:
+    40 random bytes). Drawn from a seeded PRNG, not the OS, so a request costs no syscall,
+    and made :data:`ID_BATCH` at a time: one at a time cost a hit 1 us (4.9 % of a hit's
+    time under 200,000 objects), a batch 0.1 us an ID.
     """
-    raw = binascii.b2a_base64(_rng.getrandbits(320).to_bytes(40, "big"), newline=False)
-    return raw.translate(_URL_SAFE).decode("ascii")
+    if not _ids:
+        _make_ids()
+    return _ids.pop()
+
+
+ID_BATCH = 256
+_ids: list[str] = []
+# 40 bytes are 13 groups of 3, encoded as 52 characters, and one byte more, "XY==": the groups
+# of a batch are encoded at once, and each ID's last byte is looked up.
+_LAST_BYTE = [binascii.b2a_base64(bytes([b]), newline=False).translate(_URL_SAFE).decode("ascii")
+              for b in range(256)]
+
+
+def _make_ids() -> None:
+    groups = binascii.b2a_base64(_rng.getrandbits(39 * 8 * ID_BATCH).to_bytes(39 * ID_BATCH, "big"),
+                                 newline=False).translate(_URL_SAFE).decode("ascii")
+    last = _rng.getrandbits(8 * ID_BATCH).to_bytes(ID_BATCH, "big")
+    _ids.extend([groups[52 * i:52 * i + 52] + _LAST_BYTE[b] for i, b in enumerate(last)])
 
 
 def via_value() -> str:
