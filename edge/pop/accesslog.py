@@ -181,21 +181,23 @@ def log_request(log: AccessLog, pop: str, request: ViewerRequest, *, status: int
                         time.monotonic() - started, content_type, content_len, outcome))
 
 
-# The fixed parts of hits' lines by what fixes them: the request head's bytes, the POP, the
-# viewer's address and TLS, and the answer (status, result, content type and length).
-# A key is given its parts the second time it comes: under 200,000 objects at random the memo
-# of heads holds few of them, and making parts for every key that came once cost 7 % of hits.
+# The fixed parts of hits' lines by what fixes them: the request's header block, method, HTTP
+# version and head size, the POP, the viewer's address and TLS, and the answer (status,
+# result, content type and length). A key is given its parts the second time it comes.
+# Keyed by the whole head (path included), under 200,000 objects at random few keys came
+# again and most hits were logged as whole records; keyed by the headers, the objects a
+# viewer asks for share a key.
 _HIT_PARTS: Memo[tuple[object, ...], tuple[str, ...]] = Memo(16384)
 _ONCE = ("seen once",)
 
 
 # What the memo of hits' parts may spend on keys that may never come back: each key it takes
 # the first time (a marker, and an old entry evicted) costs one, and each hit its parts served
-# earns one back; parts are made for a key's second time whatever is left. Where heads
-# repeat, it never runs out; where they seldom do (200,000 objects at random: 6 % of hits
-# took a new key, 0.4 % were served from one), it does, and the memo then takes a new key
-# only for each hit it served. Keeping keys that never paid back had cost 9-15 % of those
-# hits (an interleaved A/B against the same edge without the short record).
+# earns one back; parts are made for a key's second time whatever is left. Where headers
+# repeat, it never runs out; where they seldom do (keyed by whole heads, 200,000 objects at
+# random: 6 % of hits took a new key, 0.4 % were served from one), it does, and the memo then
+# takes a new key only for each hit it served. Keeping keys that never paid back had cost
+# 9-15 % of those hits (an interleaved A/B against the same edge without the short record).
 CREDIT_START = 2048  # enough to remember a first few thousand heads; what they serve earns more
 CREDIT_MAX = 16384
 _credit = CREDIT_START
@@ -203,16 +205,19 @@ _credit = CREDIT_START
 
 def log_hit(log: AccessLog, pop: str, request: ViewerRequest, *, status: int, word: str, request_id: str,
             sc_bytes: int, now: float, started: float, content_type: str | None, content_len: int) -> None:
-    """:func:`log_request` for a hit answered from the cache: the same line. A head seen before
-    (``request.head_key``) that ran no edge code gives the same line but for six values, so the
-    record keeps those six and the parts of the line made once (edge.pop.logline.hit_parts):
-    building and keeping it costs about a third of a whole record."""
+    """:func:`log_request` for a hit answered from the cache: the same line. Headers seen before
+    (``request.block_key``) that ran no edge code give, under one request method, HTTP version
+    and head size, the same line but for seven values (the path among them, so the objects a
+    viewer asks for share one key), so the record keeps those and the parts of the line made
+    once (edge.pop.logline.hit_parts): building and keeping it costs about a third of a whole
+    record."""
     global _credit
     if not log.enabled:
         return
-    head, peer = request.head_key, request.peer
-    if head is not None and not request.code_ms:
-        key = (head, pop, peer[0], request.tls, status, word, content_type, content_len)
+    block, peer = request.block_key, request.peer
+    if block is not None and not request.code_ms:
+        key = (block, request.method, request.version, request.head_bytes, pop, peer[0], request.tls,
+               status, word, content_type, content_len)
         parts = _HIT_PARTS.get(key)
         if parts is None:  # the first time: the whole record, and the key marked if affordable
             if _credit > 0:
@@ -224,7 +229,7 @@ def log_hit(log: AccessLog, pop: str, request: ViewerRequest, *, status: int, wo
         elif _credit < CREDIT_MAX:
             _credit += 1
         if parts:  # () when its line does not split into the fields
-            log.add_hit((parts, now, sc_bytes, request_id, time.monotonic() - started, peer[1]))
+            log.add_hit((parts, now, sc_bytes, request.raw_path, request_id, time.monotonic() - started, peer[1]))
             return
     log.add(_record(pop, request, status, word, word, word, request_id, sc_bytes, now,
                     time.monotonic() - started, content_type, content_len, None))

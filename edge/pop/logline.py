@@ -186,15 +186,17 @@ def _between(record: Sequence[object], cuts: tuple[tuple[int, int], ...], last: 
     return tuple(parts)
 
 
-HIT_WIDTH = 6  # a hit's record (edge.pop.accesslog.log_hit): its parts, then the values below
+HIT_WIDTH = 7  # a hit's record (edge.pop.accesslog.log_hit): its parts, then the values below
 
 
 def hit_parts(record: Sequence[object]) -> tuple[str, ...]:
     """The fixed parts of the lines of hits like ``record`` (a whole record): everything but
-    the time, sc-bytes, request id, time taken, c-port and time to first byte (the time
-    taken again), which a hit's record keeps (:data:`HIT_WIDTH` values with these parts);
-    ``()`` when its line does not split into the fields."""
-    return _between(record, ((2, 3), (4, 14), (15, 18), (19, 26), (28, len(FIELDS))), last="\n")
+    the time, sc-bytes, URI stem and query, request id, time taken, c-port and time to first
+    byte (the time taken again), which a hit's record keeps (:data:`HIT_WIDTH` values with
+    these parts, the stem and query as the request's path); ``()`` when its line does not
+    split into the fields."""
+    return _between(record, ((2, 3), (4, 7), (8, 11), (12, 14), (15, 18), (19, 26), (28, len(FIELDS))),
+                    last="\n")
 
 
 def format_lines(values: list[object], start: int, end: int) -> str:
@@ -205,11 +207,13 @@ def format_lines(values: list[object], start: int, end: int) -> str:
     i = start
     while i < end:
         hit = values[i]
-        if type(hit) is tuple:  # a hit's record: parts, ts, sc_bytes, request_id, taken, c_port
-            a, b, c, d, e = hit
-            ts, sc_bytes, request_id, taken, c_port = values[i + 1:i + HIT_WIDTH]
+        if type(hit) is tuple:  # a hit's record: parts, ts, sc_bytes, path, request_id, taken, c_port
+            a, b, c, d, e, g, h = hit
+            ts, sc_bytes, path, request_id, taken, c_port = values[i + 1:i + HIT_WIDTH]
+            stem, _, query = path.partition("?")  # type: ignore[union-attr]
             took = f"{taken:.3f}"
-            out.append(f"{_stamp(int(ts))}{a}{sc_bytes}{b}{request_id}{c}{took}{d}{c_port}\t{took}{e}")
+            out.append(f"{_stamp(int(ts))}{a}{sc_bytes}{b}{t(stem)}{c}{t(query)}{d}{request_id}{e}"
+                       f"{took}{g}{c_port}\t{took}{h}")
             i += HIT_WIDTH
             continue
         r = values[i:i + w]

@@ -227,7 +227,7 @@ def test_a_hit_logged_from_its_heads_parts_is_the_line_of_a_whole_record(
                 f"Referer: {hit['referer']}\r\nCookie: {hit['cookie']}").encode()
         for _ in range(3):  # the third time, from the memo of heads seen twice
             request = parse_head(head)
-        assert request.head_key == head
+        assert request.block_key == head.partition(b"\r\n")[2]
         request.peer, request.tls, request.code_ms = hit["peer"], hit["tls"], hit["code_ms"]  # type: ignore[assignment]
         common: dict[str, Any] = dict(
             status=hit["status"], request_id="req==", sc_bytes=hit["sc_bytes"], now=1_764_333_000.5,
@@ -249,24 +249,48 @@ def test_a_hit_logged_from_its_heads_parts_is_the_line_of_a_whole_record(
         assert fields["time-taken"] == fields["time-to-first-byte"]
 
 
+def test_hits_for_many_objects_under_one_header_block_share_parts_and_keep_their_paths(
+        hit_log: AccessLog, tmp_path: Path) -> None:
+    # 200,000 objects at random: every head is new, its headers are not. The hits share one
+    # key (per head size) and each line still names its own object and query.
+    whole = AccessLog(str(tmp_path / "whole.log"))
+    paths = [f"/o/{i:03d}" for i in range(300)] + [f"/o/{i:03d}?v={i % 10}" for i in range(300)]
+    for path in paths:
+        request = parse_head(f"GET {path} HTTP/1.1\r\nHost: d.test\r\nUser-Agent: walker".encode())
+        request.peer = ("127.0.0.1", 50000)
+        log_hit(hit_log, "EMU50-C1", request, **HIT)
+        log_request(whole, "EMU50-C1", request, result="Hit", detailed="Hit", response_result="Hit",
+                    outcome=None, **{k: v for k, v in HIT.items() if k != "word"})
+    kept = [key for key, parts in accesslog._HIT_PARTS._values.items() if parts is not accesslog._ONCE]
+    assert len(kept) == 2  # one a head size: with the query and without
+    asyncio.run(hit_log.close())
+    asyncio.run(whole.close())
+    got, want = ((tmp_path / name).read_text().splitlines()[2:] for name in ("a.log", "whole.log"))
+    assert [parse_line(line)["cs-uri-stem"] + "?" + parse_line(line)["cs-uri-query"] for line in got] == [
+        path if "?" in path else path + "?-" for path in paths]
+    timeless = [i for i, name in enumerate(FIELDS) if name not in ("time-taken", "time-to-first-byte")]
+    assert [[line.split("\t")[i] for i in timeless] for line in got] == [
+        [line.split("\t")[i] for i in timeless] for line in want]
+
+
 def test_a_head_that_edge_code_rewrote_is_not_taken_for_its_bytes() -> None:
     head = b"GET /a HTTP/1.1\r\nHost: d.test"
     for _ in range(3):
         request = parse_head(head)
-    assert request.head_key == head
-    request.replace_head("/b", (("Host", "d.test"),))
-    assert request.head_key is None  # log_hit then keeps the whole record, with the new path
+    assert request.block_key == b"Host: d.test"
+    request.replace_head("/b", (("Host", "d.test"), ("X-Added", "1")))
+    assert request.block_key is None  # log_hit then keeps the whole record, with the new headers
 
 
 def _seen_heads(count: int, prefix: str) -> list[Any]:
-    """Requests for ``count`` heads, each parsed three times: from the memo of heads, so each
-    carries its head's bytes (``head_key``) as a hit does."""
+    """Requests for ``count`` heads of as many header blocks, each parsed three times: from the
+    memo of heads, so each carries its block's bytes (``block_key``) as a hit does."""
     requests = []
     for i in range(count):
-        head = f"GET /{prefix}/{i} HTTP/1.1\r\nHost: d.test".encode()
+        head = f"GET /{prefix} HTTP/1.1\r\nHost: d.test\r\nX-Viewer: {i}".encode()
         for _ in range(3):
             request = parse_head(head)
-        assert request.head_key == head
+        assert request.block_key == head.partition(b"\r\n")[2]
         request.peer = ("127.0.0.1", 50000)
         requests.append(request)
     return requests

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -72,7 +73,9 @@ def test_live_edge_survives_any_bytes(tmp_path_factory: pytest.TempPathFactory,
 def test_a_remembered_head_gives_a_fresh_request_each_time() -> None:
     head = b"GET /memo HTTP/1.1\r\nHost: h\r\nUser-Agent: u"
     first, second = parse_head(head), parse_head(head)
-    assert first is not second and first == second
+    # The same request, but that the second knows its headers came before (block_key).
+    assert first is not second and replace(first, block_key=second.block_key) == second
+    assert second.block_key == b"Host: h\r\nUser-Agent: u"
     first.raw_path, first.keep_alive, first.body = "/index.html", False, b"x"
     third = parse_head(head)
     assert (third.raw_path, third.keep_alive, third.body) == ("/memo", True, b"")
