@@ -149,38 +149,55 @@ def parse_head(head: bytes) -> ViewerRequest:
 # Header blocks (the head after its request line) seen twice, parsed: a viewer asks for many
 # objects with the same headers (a browser, a load generator), so under 200,000 objects at
 # random, where whole heads seldom come again, the headers need not be parsed again: parsing
-# took 16 % of a hit's time there (py-spy, c32). Framing errors are kept too (a block that
-# was refused is refused again); blocks of every head different are never taken (Sightings).
-# (header pairs, Connection, Content-Length, chunked, refusal: (message, status, detailed type))
-_Block = tuple[tuple[tuple[str, str], ...], "str | None", "int | None", bool, "tuple[str, int, str] | None"]
-_BLOCKS: Memo[bytes, _Block] = Memo(4096)
+# took 16 % of a hit's time there (py-spy, c32). A block that was refused is never kept, and
+# blocks of every head different are never taken (Sightings).
+_BLOCKS: Memo[bytes, tuple[tuple[tuple[str, str], ...], "str | None", "int | None", bool]] = Memo(4096)
 _BLOCK_SIGHTINGS = Sightings(1 << 16)
+# Looking a block up costs a head whose headers are all new 0.8 us (a request id or trace
+# header in each: the "every head different" benchmark lost a tenth of its hits). After
+# BLOCK_MISSES_MAX new blocks in a row only every BLOCK_RETRY-th head looks, until a block
+# comes again.
+BLOCK_MISSES_MAX, BLOCK_RETRY = 64, 16
+_block_misses = 0
 
 
 def _parse_head(head: bytes) -> ViewerRequest:
+    global _block_misses
     if len(head) > MAX_REQUEST_HEAD_BYTES:
         raise RequestError("request headers too large", status=413, detailed="InvalidRequestHeader")
-    # One decode, then str operations: this runs for every request, hits included.
+    # One decode, then str operations (the request line alone when the headers are known).
     eol = head.find(b"\r\n")
-    line, block = (head[:eol], head[eol + 2:]) if eol >= 0 else (head, b"")
-    method, target, version = _request_line(line.decode("latin-1"))
-    fields = _BLOCKS.get(block)
-    block_key: bytes | None = block
-    if fields is None:
-        fields = _header_block(block)
-        if len(block) <= _CACHED_HEAD_MAX and _BLOCK_SIGHTINGS.again(hash(block)):
-            _BLOCKS.put(block, fields)
+    block: bytes | None = None
+    known = None
+    if _block_misses < BLOCK_MISSES_MAX or _block_misses % BLOCK_RETRY == 0:
+        block = head[eol + 2:] if eol >= 0 else b""
+        known = _BLOCKS.get(block)
+    if known is not None:
+        _block_misses = 0
+        method, target, version = _request_line((head[:eol] if eol >= 0 else head).decode("latin-1"))
+        raw_headers, connection, content_length, chunked = known
+        headers = CIMultiDictProxy(CIMultiDict(raw_headers))
+    else:
+        lines = head.decode("latin-1").split("\r\n")
+        method, target, version = _request_line(lines[0])
+        raw_headers = _header_lines(lines)
+        headers = CIMultiDictProxy(CIMultiDict(raw_headers))
+        connection = headers.get("Connection")
+        content_length, chunked = None, False
+        if "Content-Length" in headers or "Transfer-Encoding" in headers:
+            content_length, chunked = _framing(headers)  # a refused block is never kept
+        if block is not None and len(block) <= _CACHED_HEAD_MAX and _BLOCK_SIGHTINGS.again(hash(block)):
+            _BLOCKS.put(block, (raw_headers, connection, content_length, chunked))
+            _block_misses = 0
         else:
-            block_key = None
-    raw_headers, connection, content_length, chunked, refusal = fields
-    if refusal is not None:
-        raise RequestError(*refusal)
+            block = None
+            _block_misses += 1
     if version == "HTTP/1.1":
         keep_alive = connection is None or "close" not in connection.lower()
     else:
         keep_alive = connection is not None and "keep-alive" in connection.lower()
-    return ViewerRequest(method, target, version, raw_headers, CIMultiDictProxy(CIMultiDict(raw_headers)),
-                         len(head), keep_alive, content_length, chunked, block_key=block_key)
+    return ViewerRequest(method, target, version, raw_headers, headers, len(head), keep_alive,
+                         content_length, chunked, block_key=block)
 
 
 def _request_line(line: str) -> tuple[str, str, str]:
@@ -204,44 +221,24 @@ def _request_line(line: str) -> tuple[str, str, str]:
     return method, target, version
 
 
-def _header_block(block: bytes) -> _Block:
-    """The header lines' pairs, Connection, and the body's framing (Content-Length, chunked),
-    or the refusal (message, status, detailed type) a request with these headers gets."""
+def _header_lines(lines: list[str]) -> tuple[tuple[str, str], ...]:
+    """The (name, value) pairs of the header lines (``lines`` after the first, the request line)."""
     raw_headers: list[tuple[str, str]] = []
-    connection = encoding = None
-    lengths: list[str] = []
-    for line in block.decode("latin-1").split("\r\n") if block else ():
+    for line in lines[1:]:
         name, colon, value = line.partition(":")
         # A name is a token: no whitespace (that also refuses obs-fold continuation lines).
         if not colon or not name or " " in name or "\t" in name:
-            return (), None, None, False, ("malformed header line", 400, "InvalidRequestHeader")
+            raise RequestError("malformed header line", status=400, detailed="InvalidRequestHeader")
         if BAD_FIELD.search(line):
-            return (), None, None, False, ("control character in a header", 400, "InvalidRequestHeader")
-        value = value.strip()
-        raw_headers.append((name, value))
-        if len(name) in _FRAMING_NAME_LENGTHS:  # the first of each, as a multidict's get gives
-            low = name.lower()
-            if low == "connection":
-                connection = value if connection is None else connection
-            elif low == "content-length":
-                lengths.append(value)
-            elif low == "transfer-encoding":
-                encoding = value if encoding is None else encoding
-    content_length, chunked, refusal = None, False, None
-    if lengths or encoding is not None:
-        try:
-            content_length, chunked = _framing(lengths, encoding)
-        except RequestError as error:
-            refusal = (str(error), error.status, error.detailed)
-    return tuple(raw_headers), connection, content_length, chunked, refusal
+            raise RequestError("control character in a header", status=400, detailed="InvalidRequestHeader")
+        raw_headers.append((name, value.strip()))
+    return tuple(raw_headers)
 
 
-# len("connection"), len("content-length"), len("transfer-encoding"): other names are skipped unread.
-_FRAMING_NAME_LENGTHS = frozenset({10, 14, 17})
-
-
-def _framing(lengths: list[str], encoding: str | None) -> tuple[int | None, bool]:
+def _framing(headers: CIMultiDictProxy[str]) -> tuple[int | None, bool]:
     """(Content-Length, chunked) of a request's body; RequestError for what is refused."""
+    lengths = headers.getall("Content-Length", [])
+    encoding = headers.get("Transfer-Encoding")
     if encoding is not None:
         if lengths or encoding.strip().lower() != "chunked":
             raise RequestError("unsupported Transfer-Encoding", status=400, detailed="InvalidRequestHeader")

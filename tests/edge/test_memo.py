@@ -143,7 +143,25 @@ def test_a_header_block_is_kept_once_it_comes_again_under_any_request_line() -> 
 def test_a_refused_header_block_is_refused_every_time(block: bytes, status: int, detailed: str) -> None:
     from edge.core import viewer_http
 
-    for i in range(4):  # the third and fourth from the memo of blocks, if it took the refusal
+    for i in range(4):  # a refused block is never kept: parsed and refused each time
         with pytest.raises(viewer_http.RequestError) as refused:
             viewer_http.parse_head(b"POST /refused-%d HTTP/1.1\r\n" % i + block)
         assert (refused.value.status, refused.value.detailed) == (status, detailed)
+
+
+def test_after_a_run_of_new_header_blocks_a_block_that_comes_again_is_still_kept() -> None:
+    # A viewer whose every head carries a new id: past BLOCK_MISSES_MAX new blocks in a row only
+    # every BLOCK_RETRY-th head looks its block up. Headers that then repeat are found within
+    # two of those looks, and every head looks again.
+    from edge.core import viewer_http
+
+    for i in range(viewer_http.BLOCK_MISSES_MAX + 10):
+        viewer_http.parse_head(b"GET /trace HTTP/1.1\r\nHost: d.test\r\nX-Trace-Id: run-%d" % i)
+    assert viewer_http._block_misses >= viewer_http.BLOCK_MISSES_MAX
+    block = b"Host: d.test\r\nUser-Agent: after-the-run"
+    requests = [viewer_http.parse_head(b"GET /after-%d HTTP/1.1\r\n" % i + block)
+                for i in range(2 * viewer_http.BLOCK_RETRY + 1)]
+    assert viewer_http._BLOCKS.get(block) is not None and viewer_http._block_misses == 0
+    assert requests[-1].block_key == block
+    assert [r.raw_path for r in requests] == [f"/after-{i}" for i in range(len(requests))]
+    assert all(r.raw_headers == (("Host", "d.test"), ("User-Agent", "after-the-run")) for r in requests)
