@@ -18,13 +18,8 @@ from collections.abc import Callable
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from edge.core.viewer_http import (
-    MAX_BUFFERED_HEAD,
-    RequestError,
-    ViewerRequest,
-    parse_chunked,
-    parse_head,
-)
+from edge.core.chunked import parse_chunked
+from edge.core.viewer_http import MAX_BUFFERED_HEAD, RequestError, ViewerRequest, parse_head
 from edge.pop.loop_health import HEALTH
 from edge.pop.pop import Pop
 from edge.pop.routing import Route

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edge.core.viewer_http import RequestError, parse_chunked, parse_head
+from edge.core.chunked import parse_chunked
+from edge.core.viewer_http import RequestError, parse_head
 from tests.edge.inproc import get, raw_exchange, running
 from tests.edge.test_revalidation_stale import single
 

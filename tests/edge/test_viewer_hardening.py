@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.core.viewer_http import RequestError, parse_chunked, parse_head
+from edge.core.chunked import parse_chunked
+from edge.core.viewer_http import RequestError, parse_head
 from tests.edge.conftest import RunningEdge
 
 # -- the codec, without sockets -------------------------------------------------------------
