@@ -2,10 +2,10 @@
 
 ``loop.create_task`` runs a coroutine's first step on the loop's next turn: a request that
 is not a plain hit (a miss, a hit with a Range or a response headers policy) waited for a
-turn of the loop before anything of it ran, and a miss for one more before its request went
-to the origin. On the miss benchmark's one connection that turn was 5.5 us of a miss's
-34 us of Python before the origin request (edge/wire/viewer_protocol.py, #17). A
-request that never waits (a generated answer, a hit with a Range) now needs no task at all.
+turn of the loop before anything of it ran, a miss before its request went to the origin.
+On the miss benchmark's one connection that turn was 5.5 us of the 31 us of Python before
+the origin request (BENCHMARKS.md, #17). A request that never waits (a generated answer, a
+hit with a Range) now needs no task at all.
 
 This is what Python 3.12's eager task factory does, for one coroutine: its first step runs
 with no current task (nothing the edge runs before its first ``await`` asks for one).

@@ -207,7 +207,7 @@ class OriginClient:
                    ) -> tuple[OriginResponse | None, AttemptResult]:
         try:
             conn = pool.idle() or await pool.connect()
-            try:
+            try:  # what _exchange does, without a coroutine of its own for the common case
                 answer = await conn.exchange(head, body, method, read_timeout)
             except ConnectionClosed as closed:
                 pool.release(conn, False)
