@@ -98,6 +98,11 @@ def test_sigterm_exits_0_quickly_and_flushes_the_log(make_edge: EdgeFactory,
     paths = [r["cs-uri-stem"] for r in lines]
     assert paths[:5] == [f"/static/flush-{i}" for i in range(5)]
     assert all(len(r) == 36 for r in lines)
+    # The stuck request was cancelled in the edge (it went on as a task after its first step,
+    # edge/wire/eager.py): its handler still logged it, as a hang-up.
+    stuck_lines = [r for r in lines if r["cs-uri-stem"] == "/api/stuck"]
+    assert [(r["sc-status"], r["x-edge-detailed-result-type"]) for r in stuck_lines] == [
+        ("000", "ClientHungUpRequest")]
     first = lines[0]
     for name in ("date", "time", "x-edge-location", "sc-bytes", "c-ip", "cs-method", "cs(Host)",
                  "sc-status", "x-edge-result-type", "x-edge-request-id", "time-taken",
