@@ -51,10 +51,10 @@ from edge.core.failover import (
 from edge.core.fetcher import FetchResult, OriginResponse
 from edge.core.forwarding import origin_request_headers, viewer_response_headers
 from edge.core.memo import Memo
-from edge.core.origin_http import ResponseError, ResponseParser
+from edge.core.origin_http import ResponseError
 from edge.core.origin_request import request_head
 from edge.core.viewer_context import ViewerContext
-from edge.wire.origin_pool import ConnectionClosed, OriginConnection, OriginPool, OriginReadTimeout
+from edge.wire.origin_pool import ConnectionClosed, OriginPool, OriginReadTimeout
 
 # Methods sent once more when the origin closed the connection before answering (RFC 9110 9.2.2).
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
@@ -207,19 +207,19 @@ class OriginClient:
                    ) -> tuple[OriginResponse | None, AttemptResult]:
         try:
             conn = pool.idle() or await pool.connect()
-            try:  # what _exchange does, without a coroutine of its own for the common case
-                answer = await conn.exchange(head, body, method, read_timeout)
-            except ConnectionClosed as closed:
-                pool.release(conn, False)
-                if closed.received or method not in _IDEMPOTENT:
-                    raise
-                conn = await pool.connect()  # closed before a byte: once more on a new one
-                answer = await _exchange(pool, conn, head, body, method, read_timeout)
-            except BaseException:
-                pool.release(conn, False)
-                raise
-            else:
-                pool.release(conn, answer.reusable)
+            retry = method in _IDEMPOTENT  # a connection closed before a byte: once more on a new one
+            while True:
+                try:
+                    answer = await conn.exchange(head, body, method, read_timeout)
+                except BaseException as error:
+                    pool.release(conn, False)
+                    if not (retry and isinstance(error, ConnectionClosed) and not error.received):
+                        raise
+                    retry = False
+                    conn = await pool.connect()
+                    continue
+                pool.release(conn, answer.reusable)  # back to the pool if it can carry another
+                break
         except asyncio.TimeoutError:  # before OSError, of which it is one
             failure = CONNECT_TIMEOUT
         except ssl.SSLError:
@@ -244,18 +244,6 @@ class OriginClient:
                 cache_control=cache_control, expires=expires, content_length=answer.content_length)
             return response, AttemptResult(origin_id, status=answer.status)
         return None, AttemptResult(origin_id, failure=failure)
-
-
-async def _exchange(pool: OriginPool, conn: OriginConnection, head: bytes, body: bytes | None,
-                    method: str, read_timeout: float) -> ResponseParser:
-    """One exchange on ``conn``, which goes back to ``pool`` when it can carry another."""
-    try:
-        answer = await conn.exchange(head, body, method, read_timeout)
-    except BaseException:
-        pool.release(conn, False)
-        raise
-    pool.release(conn, answer.reusable)
-    return answer
 
 
 # OriginSslProtocols -> the lowest version the edge offers ("TLSv1.2" means 1.2 and later;
