@@ -9,6 +9,10 @@ worst added latency. Two measures, read by ``GET /stats`` (``loop``):
   monotonic clock. A collector pause that starts inside one of them is part of it.
 - ``blocks_over_1ms``: how many of those runs took longer than 1 ms (a count, so a benchmark
   can take the difference over one phase of a run);
+- ``recent_blocks``: the last :data:`RECENT_BLOCKS` of them, each with when it began
+  (``at``, seconds of the monotonic clock, ``CLOCK_MONOTONIC``: the clock ``perf record -k
+  CLOCK_MONOTONIC`` stamps its samples with, so a kernel profile shows what the core did
+  then; BENCHMARKS.md), how long it took and where;
 - ``gc``: CPython's collections by generation (count, total and longest pause), from
   ``gc.callbacks``, with the longest pause's CPU time beside its wall time: a pause whose
   CPU time is far below its wall time was the process waiting for a CPU, not the collector
@@ -47,11 +51,13 @@ from __future__ import annotations
 
 import gc
 import time
+from collections import deque
 from typing import Any
 
 FREEZE_AFTER_STORES = 1000
 FREEZE_EVERY_S = 1.0
 BLOCK_S = 0.001  # a run of the loop longer than this is counted (blocks_over_1ms)
+RECENT_BLOCKS = 16
 NEVER = 1 << 30  # generation 2's threshold while installed: counts gen1 collections, so never reached
 
 
@@ -63,6 +69,7 @@ class LoopHealth:
         self.longest_where = ""
         self.watch_s = 0.0  # held() is called above this: min(longest so far, BLOCK_S)
         self.blocks_over = 0
+        self.recent: deque[tuple[float, float, str]] = deque(maxlen=RECENT_BLOCKS)  # (began, seconds, where)
         # generation -> [collections, total s, longest s, CPU s of the longest]
         self._gc: dict[int, list[float]] = {}
         self._gc_started = self._gc_cpu_started = 0.0
@@ -78,6 +85,7 @@ class LoopHealth:
         """The loop was held ``seconds`` by ``where`` (callers skip it at or below ``watch_s``)."""
         if seconds > BLOCK_S:
             self.blocks_over += 1
+            self.recent.append((time.monotonic() - seconds, seconds, where))  # it has just ended
         if seconds > self.longest_s:
             self.longest_s = seconds
             self.longest_where = where
@@ -134,6 +142,8 @@ class LoopHealth:
             "longest_block_ms": round(self.longest_s * 1000, 3),
             "longest_block_in": self.longest_where,
             "blocks_over_1ms": self.blocks_over,
+            "recent_blocks": [{"at": round(began, 6), "ms": round(seconds * 1000, 3), "in": where}
+                              for began, seconds, where in self.recent],
             "gc": {f"gen{g}": {"collections": int(n), "total_ms": round(total * 1000, 1),
                                "longest_ms": round(longest * 1000, 3),
                                "longest_cpu_ms": round(cpu * 1000, 3)}

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from edge.core.cache import Cache, CacheEntry
-from edge.pop.loop_health import FREEZE_AFTER_STORES, FREEZE_EVERY_S, NEVER, LoopHealth
+from edge.pop.loop_health import FREEZE_AFTER_STORES, FREEZE_EVERY_S, NEVER, RECENT_BLOCKS, LoopHealth
 from tests.edge import configs
 from tests.edge.conftest import EdgeFactory
 
@@ -87,6 +87,20 @@ def test_runs_over_one_millisecond_are_counted_and_the_longest_kept() -> None:
     assert report["longest_block_ms"] == 3.0 and report["longest_block_in"] == "access log"
 
 
+def test_the_last_blocks_are_kept_with_when_they_began_on_the_monotonic_clock() -> None:
+    health = LoopHealth()
+    before = time.monotonic()
+    health.held(0.0005, "viewer")  # not a block
+    for n in range(RECENT_BLOCKS + 4):
+        health.held(0.002 + n / 1e6, "sweep" if n % 2 else "viewer")
+    after = time.monotonic()
+    recent = health.as_json()["recent_blocks"]
+    # The newest RECENT_BLOCKS, oldest first; each began its length before it was reported.
+    assert [b["ms"] for b in recent] == [round(2 + n / 1e3, 3) for n in range(4, RECENT_BLOCKS + 4)]
+    assert [b["in"] for b in recent[:2]] == ["viewer", "sweep"]
+    assert all(before - 0.003 <= b["at"] <= after - 0.002 for b in recent)
+
+
 def test_the_collectors_pauses_are_timed_by_generation() -> None:
     health = LoopHealth()
     health.install()
@@ -123,3 +137,6 @@ def test_the_edges_stats_give_its_longest_block_and_its_freezes(make_edge: EdgeF
     # hang (the bound is generous: a shared CI machine can stall a process for a while).
     assert 0 < loop["longest_block_ms"] < 2000
     assert loop["longest_block_in"] in {"viewer", "access log", "sweep"}
+    # Any block over 1 ms is listed (the last RECENT_BLOCKS), begun on this process's clock too.
+    assert len(loop["recent_blocks"]) == min(loop["blocks_over_1ms"], RECENT_BLOCKS)
+    assert all(b["ms"] > 1 and b["at"] < time.monotonic() for b in loop["recent_blocks"])
