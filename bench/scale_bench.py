@@ -152,6 +152,7 @@ def _summary(rounds: list[tuple[WrkResult, float | None]]) -> dict[str, Any]:
             "per_core_max": round(max(per_core), 1), "rps": round(_median([r.rps for r, _ in rounds]), 1),
             "p50_ms": _median([r.p50_ms for r, _ in rounds]), "p99_ms": _median([r.p99_ms for r, _ in rounds]),
             "p99_max_ms": max(r.p99_ms for r, _ in rounds), "errors": sum(r.errors for r, _ in rounds),
+            "max_ms": max((r.max_ms for r, _ in rounds if r.max_ms is not None), default=None),
             "requests_total": sum(r.requests for r, _ in rounds),
             "us_per_request": round(_median([cpu / r.requests * 1e6 for r, cpu in rounds if cpu]), 1)
             if all(cpu for _, cpu in rounds) else None}
@@ -266,8 +267,8 @@ def summarize(machine: dict[str, str], cases: dict[str, Any], memory: dict[str, 
 def table(result: dict[str, Any]) -> str:
     """The Markdown printed by ``python -m bench scale`` and kept in BENCHMARKS.md."""
     lines = ["| objects | connections | server | req per CPU-second (median; min-max) | req/s | p50 ms | "
-             "p99 ms (median; max) | errors | edge / nginx per core (rounds) | p99 <= 2x |",
-             "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+             "p99 ms (median; max) | longest wait ms | errors | edge / nginx per core (rounds) | p99 <= 2x |",
+             "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for case in result["cases"].values():
         for name in ("edge", "nginx"):
             r = case[name]
@@ -275,7 +276,8 @@ def table(result: dict[str, Any]) -> str:
                         f"{'yes' if case['p99_met'] else 'no'}") if name == "edge" else " | "
             lines.append(f"| {case['objects']:,} | {case['connections']:,} | {name} | {r['per_core_rps']:,.0f} "
                          f"({r['per_core_min']:,.0f}-{r['per_core_max']:,.0f}) | {r['rps']:,.0f} | "
-                         f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f}; {r['p99_max_ms']:.2f} | {r['errors']} | {verdicts} |")
+                         f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f}; {r['p99_max_ms']:.2f} | {_ms(r.get('max_ms'))} | "
+                         f"{r['errors']} | {verdicts} |")
     lines.append("")
     memory = result["memory"]
     if memory.get("objects"):
@@ -295,6 +297,11 @@ def table(result: dict[str, Any]) -> str:
                  f"filling included); collector: {pauses}; {loop['gc_freezes']} freezes, "
                  f"{loop['gc_frozen_objects']:,} objects frozen; {loop['idle_collections']} full collections, "
                  f"all while idle (longest {loop['idle_collection_longest_ms']:.1f} ms)")
+    longest = {name: max((c[name].get("max_ms") or 0.0 for c in result["cases"].values()
+                          if c["connections"] == min(CONNECTIONS)), default=0.0) for name in ("edge", "nginx")}
+    if all(longest.values()):  # a stall the machine makes (kernel, other threads) holds up nginx's viewers too
+        lines.append(f"the longest any viewer waited for a hit at c{min(CONNECTIONS)} (wrk's Max): "
+                     f"edge {longest['edge']:.1f} ms, nginx {longest['nginx']:.1f} ms")
     failover = result["failover"]
     lines.append(f"failed-over miss (primary 503, then secondary; {FAILOVER_CONNECTIONS} connections): edge "
                  f"{failover['edge']['us_per_request']} us of CPU a request ({failover['edge']['rps']:,.0f} req/s, "
@@ -303,6 +310,10 @@ def table(result: dict[str, Any]) -> str:
                  f"**{failover['cpu_ratio']}x** (target <= {FAILOVER_CPU_FACTOR}x: "
                  f"{'met' if failover['met'] else 'NOT met'})")
     return "\n".join(lines)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 def main() -> dict[str, Any]:

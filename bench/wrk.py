@@ -13,6 +13,8 @@ _RPS = re.compile(r"^Requests/sec:\s+([\d.]+)", re.M)
 _NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
 _SOCKET_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 _TOTAL = re.compile(r"(\d+) requests in")
+# "Latency   407.66us  216.40us   3.19ms   85.00%": average, deviation, longest, share within one deviation
+_LONGEST = re.compile(r"^[ \t]*Latency[ \t]+\S+[ \t]+\S+[ \t]+([\d.]+)(us|ms|s|m)[ \t]", re.M)
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class WrkResult:
     p90_ms: float
     p99_ms: float
     errors: int
+    max_ms: float | None = None  # the longest any request waited (None: the report had no Latency line)
 
 
 def parse_wrk(text: str) -> WrkResult:
@@ -38,8 +41,10 @@ def parse_wrk(text: str) -> WrkResult:
     socket_errors = _SOCKET_ERRORS.search(text)
     if socket_errors:
         errors += sum(int(n) for n in socket_errors.groups())
+    longest = _LONGEST.search(text)
     return WrkResult(int(total.group(1)), float(rps.group(1)), percentiles[50],
-                     percentiles.get(90, 0.0), percentiles.get(99, 0.0), errors)
+                     percentiles.get(90, 0.0), percentiles.get(99, 0.0), errors,
+                     float(longest.group(1)) * _UNITS[longest.group(2)] if longest else None)
 
 
 def pinned(cpu: int | None, argv: list[str]) -> list[str]:

@@ -111,6 +111,9 @@ def test_access_log_lines_have_the_36_columns_in_order(tmp_path: Path) -> None:
 
 WRK_OUTPUT = """Running 4s test @ http://127.0.0.1:1/static/a
   1 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   407.66us  216.40us   3.19ms   85.00%
+    Req/Sec    40.05k     1.20k   42.10k    71.00%
   Latency Distribution
      50%  837.00us
      75%    0.88ms
@@ -127,6 +130,9 @@ def test_wrk_report_is_parsed_with_units() -> None:
     result = parse_wrk(WRK_OUTPUT)
     assert (result.requests, result.rps, result.errors) == (120163, 40049.19, 7)
     assert (result.p50_ms, result.p90_ms, result.p99_ms) == pytest.approx((0.837, 1.02, 3200))
+    assert result.max_ms == pytest.approx(3.19)  # the Max column, not the average beside it
+    # Without the thread table the longest wait is unknown, not read off "Latency Distribution".
+    assert parse_wrk(WRK_OUTPUT.replace("    Latency   407.66us", "    Lat")).max_ms is None
     with pytest.raises(ValueError, match="unexpected wrk output"):
         parse_wrk("garbage")
 
@@ -165,3 +171,32 @@ def test_bench_summary_ratios_and_table() -> None:
     # 1/37,500 40 us. Median 6.67 us, 20 % of the logged hit's CPU (1 - 30,000/37,500).
     assert result["log_cost_us"] == 6.67 and result["log_cost_us_spread"] == [3.64, 40.0]
     assert result["log_cost_share"] == 0.2 and "**6.67 us** (rounds 3.64 to 40.00), 20% of" in text
+
+def test_scale_table_gives_the_longest_wait_of_each_servers_viewers() -> None:
+    from bench.scale_bench import _summary, summarize, table
+    from bench.wrk import WrkResult
+
+    def rounds(p99: float, longest: list[float | None]) -> list[tuple[WrkResult, float | None]]:
+        return [(WrkResult(30000, 10000.0, 0.4, 0.6, p99, 0, m), 1.0) for m in longest]
+
+    def case(objects: int, connections: int, edge: list[float | None], nginx: list[float | None]) -> dict:
+        return {"objects": objects, "connections": connections, "edge_blocks_over_1ms": 1,
+                "edge": _summary(rounds(0.8, edge)), "nginx": _summary(rounds(0.5, nginx)),
+                "ratio": 1.0, "ratio_spread": [1.0, 1.0]}
+
+    cases = {"1/32": case(1, 32, [3.19, 4.78, 2.0], [5.11, 5.33, 5.22]),
+             "10000/32": case(10_000, 32, [6.0, 1.0, 1.0], [2.0, 2.0, 2.0]),
+             "1/1024": case(1, 1024, [28.5, 24.6, 28.5], [17.0, 16.9, 16.1])}
+    loop = {"longest_block_ms": 5.5, "longest_block_in": "viewer", "blocks_over_1ms": 33, "gc": {},
+            "gc_freezes": 0, "gc_frozen_objects": 0, "idle_collections": 0, "idle_collection_longest_ms": 0.0}
+    failover = {name: _summary(rounds(1.0, [1.0] * 3)) for name in ("edge", "nginx")}
+    result = summarize({"nproc": "2"}, cases, {}, loop, failover)
+    text = table(result)
+    # Each row: the longest of its rounds; the line: the longest over the c32 cases (c1,024's
+    # waits are the queue of 1,024 connections, not a stall).
+    assert "| 0.80; 0.80 | 4.8 | 0 |" in text and "| 0.50; 0.50 | 5.3 | 0 |" in text
+    assert "the longest any viewer waited for a hit at c32 (wrk's Max): edge 6.0 ms, nginx 5.3 ms" in text
+    # A wrk without the thread table: no figure, and no line built on one.
+    cases = {"1/32": case(1, 32, [None] * 3, [None] * 3)}
+    text = table(summarize({"nproc": "2"}, cases, {}, loop, failover))
+    assert "| 0.80; 0.80 | - | 0 |" in text and "longest any viewer waited" not in text
