@@ -200,3 +200,39 @@ def test_scale_table_gives_the_longest_wait_of_each_servers_viewers() -> None:
     cases = {"1/32": case(1, 32, [None] * 3, [None] * 3)}
     text = table(summarize({"nproc": "2"}, cases, {}, loop, failover))
     assert "| 0.80; 0.80 | - | 0 |" in text and "longest any viewer waited" not in text
+
+
+PERF_SCRIPT = """100 10.000100: 
+\tffffffff82261179 _raw_spin_unlock_irqrestore
+\tffffffff81eba54e net_rx_action
+\tffffffff813697dd handle_softirqs
+\t          f838f __GI___libc_write
+
+100 10.000600: 
+\tffffffff8224d146 do_syscall_64
+\t          f838f __GI___libc_write
+
+101 10.000700: 
+\t          5d1e0 _PyEval_EvalFrameDefault
+
+100 10.000900: 
+\t          5d1e0 _PyEval_EvalFrameDefault
+
+100 10.003000: 
+\t          5d1e0 _PyEval_EvalFrameDefault
+"""
+
+
+def test_block_profile_splits_a_block_by_what_the_loop_thread_did() -> None:
+    from bench.block_profile import attribute, read_samples
+
+    samples = read_samples(PERF_SCRIPT.splitlines())
+    assert [(s.tid, s.kernel) for s in samples] == [(100, True), (100, True), (101, False), (100, False),
+                                                    (100, False)]
+    assert samples[0].frames[:2] == ("_raw_spin_unlock_irqrestore", "net_rx_action")
+    # A 2.5 ms block from 10.000: at 4,000 samples a second 10 would cover it; the thread's
+    # three inside it (101's is another thread, 10.003 is after it) are one each of softirq,
+    # other kernel and user, and the other seven tenths it was off the core.
+    got = attribute({"at": 10.0, "ms": 2.5, "in": "viewer"}, samples, tid=100, hz=4000)
+    assert got["samples"] == 3
+    assert (got["softirq"], got["kernel"], got["user"], got["off_core"]) == (0.1, 0.1, 0.1, 0.7)
