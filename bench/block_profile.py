@@ -55,7 +55,7 @@ def read_samples(lines: Iterable[str]) -> list[Sample]:
         parts = line.split()
         if head is not None and parts:
             if not frames:
-                kernel = parts[0].startswith("ffffffff")
+                kernel = parts[0].startswith("ffffffff")  # x86-64's kernel half of the address space
             frames.append(parts[1] if len(parts) > 1 else parts[0])
     done()
     return samples

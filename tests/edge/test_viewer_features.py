@@ -172,6 +172,7 @@ def test_bench_summary_ratios_and_table() -> None:
     assert result["log_cost_us"] == 6.67 and result["log_cost_us_spread"] == [3.64, 40.0]
     assert result["log_cost_share"] == 0.2 and "**6.67 us** (rounds 3.64 to 40.00), 20% of" in text
 
+
 def test_scale_table_gives_the_longest_wait_of_each_servers_viewers() -> None:
     from bench.scale_bench import _summary, summarize, table
     from bench.wrk import WrkResult
@@ -202,6 +203,7 @@ def test_scale_table_gives_the_longest_wait_of_each_servers_viewers() -> None:
     assert "| 0.80; 0.80 | - | 0 |" in text and "longest any viewer waited" not in text
 
 
+# perf script's own shape: a sample's line ends in a space, its frames are tab-indented.
 PERF_SCRIPT = """100 10.000100: 
 \tffffffff82261179 _raw_spin_unlock_irqrestore
 \tffffffff81eba54e net_rx_action
